@@ -1,0 +1,81 @@
+/**
+ * Backend selection: the fastest available backend is chosen on first use (native > wasm > ts);
+ * `setBackend(name)` or the CONVLAB_BACKEND environment variable overrides the choice.
+ */
+import { ArgumentError, describe } from '../errors.js';
+import type { Backend } from './contract.js';
+import { tsBackend } from './ts.js';
+
+export type { Backend, ConvGeometry, DeformGeometry } from './contract.js';
+export type BackendName = Backend['name'];
+
+/** Loaders for the optional backends; each returns null (with a reason) when it cannot load here. */
+type Loader = () => { backend: Backend } | { reason: string };
+const loaders = new Map<BackendName, Loader>([['ts', () => ({ backend: tsBackend })]]);
+const loaded = new Map<BackendName, Backend | string>();
+const preference: BackendName[] = ['native', 'wasm', 'ts'];
+let current: Backend | null = null;
+
+/** Called by an optional backend's module to make itself selectable. */
+export function registerBackend(name: BackendName, loader: Loader): void {
+  loaders.set(name, loader);
+  loaded.delete(name);
+}
+
+function load(name: BackendName): Backend | string {
+  let result = loaded.get(name);
+  if (result === undefined) {
+    const loader = loaders.get(name);
+    if (loader === undefined) result = `the ${name} backend is not built into this installation`;
+    else {
+      try {
+        const r = loader();
+        result = 'backend' in r ? r.backend : r.reason;
+      } catch (e) {
+        result = e instanceof Error ? e.message : String(e);
+      }
+    }
+    loaded.set(name, result);
+  }
+  return result;
+}
+
+/** Names of the backends that load on this machine, fastest first. */
+export function availableBackends(): BackendName[] {
+  return preference.filter((n) => typeof load(n) !== 'string');
+}
+
+/** The backend in use; chosen on first call from CONVLAB_BACKEND or the fastest available. */
+export function getBackend(): Backend {
+  if (current === null) {
+    const requested = typeof process !== 'undefined' ? process.env.CONVLAB_BACKEND : undefined;
+    if (requested !== undefined && requested !== '') setBackend(requested as BackendName);
+    else current = load(availableBackends()[0] ?? 'ts') as Backend;
+  }
+  return current!;
+}
+
+/** Selects a backend by name ('ts', 'wasm' or 'native'); throws if it cannot load here, saying why. */
+export function setBackend(name: BackendName): Backend {
+  if (!preference.includes(name)) {
+    throw new ArgumentError(
+      `setBackend: name must be one of ${preference.join(', ')}, got ${describe(name)}`,
+    );
+  }
+  const result = load(name);
+  if (typeof result === 'string')
+    throw new ArgumentError(`setBackend: backend '${name}' is unavailable: ${result}`);
+  current = result;
+  return result;
+}
+
+/** Runs fn with the named backend selected, then restores the previous one (used by cross-backend tests). */
+export function withBackend<T>(name: BackendName, fn: () => T): T {
+  const previous = getBackend();
+  setBackend(name);
+  try {
+    return fn();
+  } finally {
+    current = previous;
+  }
+}

@@ -1,0 +1,9 @@
+/**
+ * convlab: tensors with autograd, the convolutions of the classic and variant series, layers, analysis and
+ * displays, with PyTorch's names and semantics.
+ */
+export { availableBackends, type BackendName, getBackend, setBackend, withBackend } from './backend/index.js';
+export type { Backend, ConvGeometry, DeformGeometry } from './backend/contract.js';
+export { ArgumentError, ShapeError } from './errors.js';
+export * from './ops/index.js';
+export * from './tensor/index.js';

@@ -1,0 +1,135 @@
+/**
+ * Argument handling shared by every convolution family: int-or-tuple expansion, padding forms and modes,
+ * output-size arithmetic, and the checks that turn a bad call into an error naming the op and the argument.
+ */
+import { ArgumentError, describe, fmtShape, ShapeError } from '../errors.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+export type IntOrTuple = number | number[];
+export type Padding = IntOrTuple | 'same' | 'valid';
+export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
+
+/** Expands an int to an nd-tuple and checks every entry is an integer >= min. */
+export function ntuple(
+  op: string,
+  arg: string,
+  value: IntOrTuple | undefined,
+  nd: number,
+  fallback: number,
+  min: number,
+): number[] {
+  const v = value ?? fallback;
+  const t = typeof v === 'number' ? new Array<number>(nd).fill(v) : Array.isArray(v) ? [...v] : null;
+  if (t === null || t.length !== nd || t.some((e) => typeof e !== 'number' || !Number.isInteger(e))) {
+    throw new ArgumentError(
+      `${op}: ${arg} must be an integer or a tuple of ${nd} integers, got ${describe(value)}`,
+    );
+  }
+  if (t.some((e) => e < min)) {
+    throw new ArgumentError(`${op}: ${arg} must be >= ${min} in every dim, got ${describe(value)}`);
+  }
+  return t;
+}
+
+/** (in + before + after − dilation·(k − 1) − 1) / stride + 1, floored: the output length of a convolution. */
+export function convOutSize(
+  inSize: number,
+  kernel: number,
+  stride: number,
+  before: number,
+  after: number,
+  dilation: number,
+): number {
+  return Math.floor((inSize + before + after - dilation * (kernel - 1) - 1) / stride) + 1;
+}
+
+export function checkPaddingMode(op: string, mode: unknown): PaddingMode {
+  const m = mode ?? 'zeros';
+  if (m !== 'zeros' && m !== 'reflect' && m !== 'replicate' && m !== 'circular') {
+    throw new ArgumentError(
+      `${op}: paddingMode must be 'zeros', 'reflect', 'replicate' or 'circular', got ${describe(mode)}`,
+    );
+  }
+  return m;
+}
+
+/**
+ * Resolves padding to (before, after) pairs per spatial dim. 'same' pads d·(k−1) in total with the odd one
+ * after, as PyTorch does, and needs stride 1.
+ */
+export function resolvePadding(
+  op: string,
+  padding: Padding | undefined,
+  nd: number,
+  kernel: number[],
+  dilation: number[],
+  stride: number[],
+): [number, number][] {
+  if (padding === 'valid') return kernel.map(() => [0, 0]);
+  if (padding === 'same') {
+    if (stride.some((s) => s !== 1)) {
+      throw new ArgumentError(
+        `${op}: padding='same' is not supported for strided convolutions (stride=${fmtShape(stride)})`,
+      );
+    }
+    return kernel.map((k, i) => {
+      const total = dilation[i]! * (k - 1);
+      return [Math.floor(total / 2), total - Math.floor(total / 2)];
+    });
+  }
+  if (typeof padding === 'string') {
+    throw new ArgumentError(
+      `${op}: padding must be an integer, a tuple, 'same' or 'valid', got ${describe(padding)}`,
+    );
+  }
+  return ntuple(op, 'padding', padding, nd, 0, 0).map((p) => [p, p]);
+}
+
+/** Checks that x is [N, C, *spatial] (or unbatched [C, *spatial]) and returns whether it was unbatched. */
+export function checkInput(op: string, x: unknown, nd: number): boolean {
+  if (x === null || typeof x !== 'object' || !Array.isArray((x as Tensor).shape)) {
+    throw new ArgumentError(`${op}: input must be a Tensor, got ${describe(x)}`);
+  }
+  const t = x as Tensor;
+  if (t.ndim !== nd + 2 && t.ndim !== nd + 1) {
+    const names = ['L', 'H, W', 'D, H, W'][nd - 1];
+    throw new ShapeError(`${op}: input must be [N, C, ${names}] or [C, ${names}], got ${fmtShape(t.shape)}`);
+  }
+  if (t.shape.some((d) => d === 0))
+    throw new ShapeError(`${op}: input has an empty dim: ${fmtShape(t.shape)}`);
+  return t.ndim === nd + 1;
+}
+
+export function checkTensor(op: string, arg: string, x: unknown): Tensor {
+  if (
+    x === null ||
+    typeof x !== 'object' ||
+    !Array.isArray((x as Tensor).shape) ||
+    !((x as Tensor).data instanceof Float32Array)
+  ) {
+    throw new ArgumentError(`${op}: ${arg} must be a Tensor, got ${describe(x)}`);
+  }
+  return x as Tensor;
+}
+
+export function checkGroups(
+  op: string,
+  groups: unknown,
+  inC: number,
+  outC: number,
+  outName = 'output channels',
+): number {
+  const g = groups ?? 1;
+  if (typeof g !== 'number' || !Number.isInteger(g) || g < 1) {
+    throw new ArgumentError(`${op}: groups must be a positive integer, got ${describe(groups)}`);
+  }
+  if (inC % g !== 0) throw new ArgumentError(`${op}: groups=${g} must divide the input channels (${inC})`);
+  if (outC % g !== 0) throw new ArgumentError(`${op}: groups=${g} must divide the ${outName} (${outC})`);
+  return g;
+}
+
+/** Turns [n] spatial sizes into the backend's 3-D form, padding leading dims with 1 (or 0 for offsets). */
+export function to3d(v: number[], fill: number): [number, number, number] {
+  const t = [...new Array<number>(3 - v.length).fill(fill), ...v];
+  return [t[0]!, t[1]!, t[2]!];
+}

@@ -1,0 +1,61 @@
+/** matmul with torch.matmul's rules: 1-D operands are promoted and squeezed back, batch dims broadcast. */
+import { getBackend } from '../backend/index.js';
+import { fmtShape, ShapeError } from '../errors.js';
+import { broadcastShapes } from './elementwise.js';
+import * as S from './shape.js';
+import { fromOp, numel, Tensor } from './tensor.js';
+
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim === 0 || b.ndim === 0) {
+    throw new ShapeError(
+      `matmul: both operands need at least 1 dim, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
+    );
+  }
+  if (a.ndim === 1 && b.ndim === 1) return S.reshape(matmul(S.unsqueeze(a, 0), S.unsqueeze(b, 1)), []);
+  if (a.ndim === 1) return S.squeeze(matmul(S.unsqueeze(a, 0), b), -2);
+  if (b.ndim === 1) return S.squeeze(matmul(a, S.unsqueeze(b, 1)), -1);
+
+  const m = a.shape[a.ndim - 2]!;
+  const k = a.shape[a.ndim - 1]!;
+  const k2 = b.shape[b.ndim - 2]!;
+  const n = b.shape[b.ndim - 1]!;
+  if (k !== k2) {
+    throw new ShapeError(
+      `matmul: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)}: inner dims differ (${k} vs ${k2})`,
+    );
+  }
+  const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const ea = sameBatch(a, batch) ? a : S.expand(a, [...batch, m, k]);
+  const eb = sameBatch(b, batch) ? b : S.expand(b, [...batch, k, n]);
+  const count = numel(batch);
+  const out = new Float32Array(count * m * n);
+  const backend = getBackend();
+  for (let i = 0; i < count; i++) {
+    backend.gemm(
+      false,
+      false,
+      m,
+      n,
+      k,
+      1,
+      ea.data,
+      i * m * k,
+      k,
+      eb.data,
+      i * k * n,
+      n,
+      0,
+      out,
+      i * m * n,
+      n,
+    );
+  }
+  return fromOp(out, [...batch, m, n], 'matmul', [a, b], (g) => [
+    a.requiresGrad ? matmul(g, S.transpose(eb, -1, -2)) : null,
+    b.requiresGrad ? matmul(S.transpose(ea, -1, -2), g) : null,
+  ]);
+}
+
+function sameBatch(x: Tensor, batch: number[]): boolean {
+  return x.ndim - 2 === batch.length && batch.every((d, i) => d === x.shape[i]);
+}
