@@ -3,7 +3,7 @@ import { getBackend } from '../backend/index.js';
 import { fmtShape, ShapeError } from '../errors.js';
 import { broadcastShapes } from './elementwise.js';
 import * as S from './shape.js';
-import { fromOp, numel, Tensor } from './tensor.js';
+import { fromOp, numel, type Tensor } from './tensor.js';
 
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 0 || b.ndim === 0) {
