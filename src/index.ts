@@ -7,3 +7,13 @@ export type { Backend, ConvGeometry, DeformGeometry } from './backend/contract.j
 export { ArgumentError, ShapeError } from './errors.js';
 export * from './ops/index.js';
 export * from './tensor/index.js';
+export * from './nn/index.js';
+export {
+  adaptiveAvgPool2d,
+  type AvgPoolOptions,
+  avgPool2d,
+  type InterpolateOptions,
+  interpolate,
+  maxPool2d,
+  type PoolOptions,
+} from './ops/pool.js';

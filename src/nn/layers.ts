@@ -1,0 +1,343 @@
+/** The non-convolution layers of torch.nn that CNNs are built from, each a thin wrapper over a functional op. */
+import { ArgumentError, fmtShape, ShapeError } from '../errors.js';
+import type { IntOrTuple } from '../ops/args.js';
+import {
+  adaptiveAvgPool2d,
+  type AvgPoolOptions,
+  avgPool2d,
+  interpolate,
+  maxPool2d,
+  type PoolOptions,
+} from '../ops/pool.js';
+import * as E from '../tensor/elementwise.js';
+import { matmul } from '../tensor/linalg.js';
+import { defaultGenerator, type Generator } from '../tensor/random.js';
+import { softmax } from '../tensor/reduce.js';
+import { flatten } from '../tensor/shape.js';
+import { noGrad, Tensor } from '../tensor/tensor.js';
+import { constantParameter, uniformParameter } from './init.js';
+import { Module } from './module.js';
+
+/** y = x Wᵀ + b, weight [out, in], PyTorch's default init U(±1/√in). */
+export class Linear extends Module {
+  weight: Tensor;
+  bias: Tensor | null;
+
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    opts: { bias?: boolean; generator?: Generator } = {},
+  ) {
+    super();
+    for (const [name, v] of [
+      ['inFeatures', inFeatures],
+      ['outFeatures', outFeatures],
+    ] as const) {
+      if (!Number.isInteger(v) || v < 1)
+        throw new ArgumentError(`Linear: ${name} must be a positive integer, got ${v}`);
+    }
+    const bound = 1 / Math.sqrt(inFeatures);
+    this.weight = uniformParameter([outFeatures, inFeatures], bound, opts.generator);
+    this.bias = opts.bias === false ? null : uniformParameter([outFeatures], bound, opts.generator);
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.shape[x.ndim - 1] !== this.inFeatures) {
+      throw new ShapeError(
+        `Linear: input's last dim must be ${this.inFeatures}, got shape ${fmtShape(x.shape)}`,
+      );
+    }
+    const y = matmul(x, this.weight.t());
+    return this.bias === null ? y : E.add(y, this.bias);
+  }
+
+  override macs(inputShape: number[]): number {
+    return (inputShape.reduce((a, b) => a * b, 1) / this.inFeatures) * this.outFeatures * this.inFeatures;
+  }
+
+  override extraRepr(): string {
+    return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}`;
+  }
+}
+
+/**
+ * Batch normalisation over the channel dim: in training, normalise by the batch's mean and biased variance and
+ * update the running statistics with the unbiased one (momentum 0.1); in eval, use the running statistics.
+ */
+abstract class BatchNormBase extends Module {
+  weight: Tensor | null;
+  bias: Tensor | null;
+  declare runningMean: Tensor;
+  declare runningVar: Tensor;
+  declare numBatchesTracked: Tensor;
+
+  constructor(
+    readonly numFeatures: number,
+    readonly opts: { eps?: number; momentum?: number; affine?: boolean },
+    private readonly ranks: number[],
+  ) {
+    super();
+    if (!Number.isInteger(numFeatures) || numFeatures < 1) {
+      throw new ArgumentError(
+        `${this.constructor.name}: numFeatures must be a positive integer, got ${numFeatures}`,
+      );
+    }
+    const affine = opts.affine ?? true;
+    this.weight = affine ? constantParameter([numFeatures], 1) : null;
+    this.bias = affine ? constantParameter([numFeatures], 0) : null;
+    this.registerBuffer('runningMean', new Tensor(new Float32Array(numFeatures), [numFeatures]));
+    this.registerBuffer('runningVar', new Tensor(new Float32Array(numFeatures).fill(1), [numFeatures]));
+    this.registerBuffer('numBatchesTracked', new Tensor(new Float32Array(1), []));
+  }
+
+  get eps(): number {
+    return this.opts.eps ?? 1e-5;
+  }
+
+  forward(x: Tensor): Tensor {
+    const name = this.constructor.name;
+    if (!this.ranks.includes(x.ndim) || x.shape[1] !== this.numFeatures) {
+      throw new ShapeError(
+        `${name}: input must have ${this.ranks.join(' or ')} dims with ${this.numFeatures} channels in dim 1, got ${fmtShape(x.shape)}`,
+      );
+    }
+    const dims = x.shape.map((_, i) => i).filter((i) => i !== 1);
+    const bshape = x.shape.map((d, i) => (i === 1 ? d : 1));
+    let mean: Tensor;
+    let variance: Tensor;
+    if (this.training) {
+      const count = x.size / this.numFeatures;
+      if (count <= 1)
+        throw new ShapeError(
+          `${name}: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`,
+        );
+      mean = x.mean(dims, true);
+      const centred = E.sub(x, mean);
+      variance = E.mul(centred, centred).mean(dims, true);
+      const m = this.opts.momentum ?? 0.1;
+      noGrad(() => {
+        for (let c = 0; c < this.numFeatures; c++) {
+          this.runningMean.data[c] = (1 - m) * this.runningMean.data[c]! + m * mean.data[c]!;
+          this.runningVar.data[c] =
+            (1 - m) * this.runningVar.data[c]! + (m * variance.data[c]! * count) / (count - 1);
+        }
+        this.numBatchesTracked.data[0]! += 1;
+      });
+    } else {
+      mean = this.runningMean.reshape(bshape);
+      variance = this.runningVar.reshape(bshape);
+    }
+    let y = E.div(E.sub(x, mean), E.sqrt(E.add(variance, this.eps)));
+    if (this.weight !== null && this.bias !== null)
+      y = E.add(E.mul(y, this.weight.reshape(bshape)), this.bias.reshape(bshape));
+    return y;
+  }
+
+  override macs(inputShape: number[]): number {
+    return inputShape.reduce((a, b) => a * b, 1);
+  }
+
+  override extraRepr(): string {
+    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.opts.momentum ?? 0.1}`;
+  }
+}
+
+export class BatchNorm1d extends BatchNormBase {
+  constructor(numFeatures: number, opts: { eps?: number; momentum?: number; affine?: boolean } = {}) {
+    super(numFeatures, opts, [2, 3]);
+  }
+}
+
+export class BatchNorm2d extends BatchNormBase {
+  constructor(numFeatures: number, opts: { eps?: number; momentum?: number; affine?: boolean } = {}) {
+    super(numFeatures, opts, [4]);
+  }
+}
+
+export class ReLU extends Module {
+  forward(x: Tensor): Tensor {
+    return E.relu(x);
+  }
+}
+
+export class ReLU6 extends Module {
+  forward(x: Tensor): Tensor {
+    return E.clamp(x, 0, 6);
+  }
+}
+
+export class LeakyReLU extends Module {
+  constructor(readonly negativeSlope = 0.01) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return E.leakyRelu(x, this.negativeSlope);
+  }
+}
+
+export class Sigmoid extends Module {
+  forward(x: Tensor): Tensor {
+    return E.sigmoid(x);
+  }
+}
+
+export class Tanh extends Module {
+  forward(x: Tensor): Tensor {
+    return E.tanh(x);
+  }
+}
+
+export class Softmax extends Module {
+  constructor(readonly dim: number) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return softmax(x, this.dim);
+  }
+}
+
+export class Identity extends Module {
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+}
+
+export class Flatten extends Module {
+  constructor(
+    readonly startDim = 1,
+    readonly endDim = -1,
+  ) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return flatten(x, this.startDim, this.endDim);
+  }
+}
+
+export class MaxPool2d extends Module {
+  readonly kernelSize: IntOrTuple;
+  readonly stride: IntOrTuple;
+  readonly padding: IntOrTuple;
+  readonly dilation: IntOrTuple;
+  readonly ceilMode: boolean;
+
+  constructor(kernelSize: IntOrTuple, opts: PoolOptions = {}) {
+    super();
+    this.kernelSize = kernelSize;
+    this.stride = opts.stride ?? kernelSize;
+    this.padding = opts.padding ?? 0;
+    this.dilation = opts.dilation ?? 1;
+    this.ceilMode = opts.ceilMode ?? false;
+  }
+  forward(x: Tensor): Tensor {
+    return maxPool2d(x, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      ceilMode: this.ceilMode,
+    });
+  }
+}
+
+export class AvgPool2d extends Module {
+  readonly kernelSize: IntOrTuple;
+  readonly stride: IntOrTuple;
+  readonly padding: IntOrTuple;
+  readonly dilation = 1;
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+
+  constructor(kernelSize: IntOrTuple, opts: AvgPoolOptions = {}) {
+    super();
+    this.kernelSize = kernelSize;
+    this.stride = opts.stride ?? kernelSize;
+    this.padding = opts.padding ?? 0;
+    this.ceilMode = opts.ceilMode ?? false;
+    this.countIncludePad = opts.countIncludePad ?? true;
+  }
+  forward(x: Tensor): Tensor {
+    return avgPool2d(x, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+    });
+  }
+}
+
+export class AdaptiveAvgPool2d extends Module {
+  constructor(readonly outputSize: IntOrTuple) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return adaptiveAvgPool2d(x, this.outputSize);
+  }
+}
+
+export class Upsample extends Module {
+  constructor(
+    readonly opts: {
+      size?: IntOrTuple;
+      scaleFactor?: number | number[];
+      mode?: 'nearest' | 'bilinear';
+      alignCorners?: boolean;
+    },
+  ) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return interpolate(x, this.opts);
+  }
+}
+
+/** Zeroes each element with probability p in training and scales the rest by 1/(1−p); identity in eval. */
+export class Dropout extends Module {
+  constructor(
+    readonly p = 0.5,
+    readonly generator: Generator = defaultGenerator,
+  ) {
+    super();
+    if (!(p >= 0 && p <= 1)) throw new ArgumentError(`Dropout: p must be in [0, 1], got ${p}`);
+  }
+  forward(x: Tensor): Tensor {
+    if (!this.training || this.p === 0) return x;
+    const keep = new Float32Array(x.size);
+    const scale = this.p === 1 ? 0 : 1 / (1 - this.p);
+    for (let i = 0; i < keep.length; i++) keep[i] = this.generator.uniform() >= this.p ? scale : 0;
+    return E.mul(x, new Tensor(keep, x.shape));
+  }
+}
+
+/** Runs its layers in order; children are named "0", "1", … as in PyTorch, so state dicts match. */
+export class Sequential extends Module {
+  readonly layers: Module[];
+
+  constructor(...layers: Module[]) {
+    super();
+    layers.forEach((l, i) => {
+      if (!(l instanceof Module)) throw new ArgumentError(`Sequential: argument ${i} is not a Module`);
+    });
+    this.layers = layers;
+  }
+
+  override namedChildren(): [string, Module][] {
+    return this.layers.map((l, i) => [String(i), l]);
+  }
+
+  get length(): number {
+    return this.layers.length;
+  }
+
+  at(index: number): Module {
+    const l = this.layers.at(index);
+    if (l === undefined)
+      throw new ArgumentError(`Sequential: index ${index} is out of range for ${this.layers.length} layers`);
+    return l;
+  }
+
+  forward(x: Tensor): Tensor {
+    let y = x;
+    for (const l of this.layers) y = l.forward(y);
+    return y;
+  }
+}

@@ -1,0 +1,121 @@
+/** Optimizers with torch.optim's update rules: SGD (momentum, dampening, Nesterov, weight decay) and Adam. */
+import { ArgumentError } from '../errors.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+abstract class Optimizer {
+  readonly params: Tensor[];
+
+  constructor(params: Iterable<Tensor>, name: string) {
+    this.params = [...params];
+    if (this.params.length === 0) throw new ArgumentError(`${name}: got an empty parameter list`);
+    this.params.forEach((p, i) => {
+      if (!p.requiresGrad) throw new ArgumentError(`${name}: parameter ${i} does not require grad`);
+    });
+  }
+
+  /** Clears every parameter's gradient (set to null, as PyTorch's set_to_none default). */
+  zeroGrad(): void {
+    for (const p of this.params) p.grad = null;
+  }
+
+  abstract step(): void;
+}
+
+function checkLr(name: string, lr: number): void {
+  if (!(lr >= 0) || !Number.isFinite(lr))
+    throw new ArgumentError(`${name}: lr must be a non-negative number, got ${lr}`);
+}
+
+export class SGD extends Optimizer {
+  private readonly velocity = new Map<Tensor, Float32Array>();
+  lr: number;
+
+  constructor(
+    params: Iterable<Tensor>,
+    readonly opts: {
+      lr: number;
+      momentum?: number;
+      dampening?: number;
+      weightDecay?: number;
+      nesterov?: boolean;
+    },
+  ) {
+    super(params, 'SGD');
+    checkLr('SGD', opts.lr);
+    this.lr = opts.lr;
+    if ((opts.momentum ?? 0) < 0) throw new ArgumentError(`SGD: momentum must be >= 0, got ${opts.momentum}`);
+    if (opts.nesterov && ((opts.momentum ?? 0) <= 0 || (opts.dampening ?? 0) !== 0)) {
+      throw new ArgumentError('SGD: nesterov needs a positive momentum and zero dampening');
+    }
+  }
+
+  step(): void {
+    const { momentum = 0, dampening = 0, weightDecay = 0, nesterov = false } = this.opts;
+    for (const p of this.params) {
+      if (p.grad === null) continue;
+      const g = p.grad.data;
+      const w = p.data;
+      let buf = this.velocity.get(p);
+      const first = buf === undefined;
+      if (momentum !== 0 && buf === undefined) {
+        buf = new Float32Array(w.length);
+        this.velocity.set(p, buf);
+      }
+      for (let i = 0; i < w.length; i++) {
+        let d = g[i]! + weightDecay * w[i]!;
+        if (buf !== undefined) {
+          buf[i] = first ? d : momentum * buf[i]! + (1 - dampening) * d;
+          d = nesterov ? d + momentum * buf[i]! : buf[i]!;
+        }
+        w[i]! -= this.lr * d;
+      }
+    }
+  }
+}
+
+export class Adam extends Optimizer {
+  private readonly m = new Map<Tensor, Float32Array>();
+  private readonly v = new Map<Tensor, Float32Array>();
+  private t = 0;
+  lr: number;
+
+  constructor(
+    params: Iterable<Tensor>,
+    readonly opts: { lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number } = {},
+  ) {
+    super(params, 'Adam');
+    this.lr = opts.lr ?? 1e-3;
+    checkLr('Adam', this.lr);
+    const [b1, b2] = opts.betas ?? [0.9, 0.999];
+    if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1))
+      throw new ArgumentError(`Adam: betas must be in [0, 1), got [${b1}, ${b2}]`);
+  }
+
+  step(): void {
+    const [b1, b2] = this.opts.betas ?? [0.9, 0.999];
+    const eps = this.opts.eps ?? 1e-8;
+    const wd = this.opts.weightDecay ?? 0;
+    this.t++;
+    const c1 = 1 - b1 ** this.t;
+    const c2 = 1 - b2 ** this.t;
+    for (const p of this.params) {
+      if (p.grad === null) continue;
+      let m = this.m.get(p);
+      let v = this.v.get(p);
+      if (m === undefined || v === undefined) {
+        m = new Float32Array(p.size);
+        v = new Float32Array(p.size);
+        this.m.set(p, m);
+        this.v.set(p, v);
+      }
+      const g = p.grad.data;
+      const w = p.data;
+      for (let i = 0; i < w.length; i++) {
+        const gi = g[i]! + wd * w[i]!;
+        m[i] = b1 * m[i]! + (1 - b1) * gi;
+        v[i] = b2 * v[i]! + (1 - b2) * gi * gi;
+        w[i]! -= (this.lr * (m[i]! / c1)) / (Math.sqrt(v[i]! / c2) + eps);
+      }
+    }
+  }
+}
