@@ -17,3 +17,4 @@ export {
   maxPool2d,
   type PoolOptions,
 } from './ops/pool.js';
+export * from './io/index.js';

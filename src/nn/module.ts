@@ -59,12 +59,17 @@ export abstract class Module {
     return this.namedModules().map(([, m]) => m);
   }
 
+  /** This module's own parameters (or buffers), without its children's. */
+  private ownTensors(buffers: boolean): [string, Tensor][] {
+    return Object.entries(this).filter(
+      (e): e is [string, Tensor] =>
+        e[1] instanceof Tensor &&
+        (buffers ? this.bufferNames.has(e[0]) : e[1].requiresGrad && !this.bufferNames.has(e[0])),
+    );
+  }
+
   namedParameters(prefix = ''): [string, Tensor][] {
-    const out: [string, Tensor][] = [];
-    for (const [key, value] of Object.entries(this)) {
-      if (value instanceof Tensor && value.requiresGrad && !this.bufferNames.has(key))
-        out.push([prefix + key, value]);
-    }
+    const out: [string, Tensor][] = this.ownTensors(false).map(([k, v]) => [prefix + k, v]);
     for (const [name, child] of this.namedChildren()) out.push(...child.namedParameters(`${prefix}${name}.`));
     return out;
   }
@@ -74,11 +79,7 @@ export abstract class Module {
   }
 
   namedBuffers(prefix = ''): [string, Tensor][] {
-    const out: [string, Tensor][] = [];
-    for (const name of this.bufferNames) {
-      const value = (this as unknown as Record<string, unknown>)[name];
-      if (value instanceof Tensor) out.push([prefix + name, value]);
-    }
+    const out: [string, Tensor][] = this.ownTensors(true).map(([k, v]) => [prefix + k, v]);
     for (const [name, child] of this.namedChildren()) out.push(...child.namedBuffers(`${prefix}${name}.`));
     return out;
   }
@@ -103,10 +104,15 @@ export abstract class Module {
 
   /** Parameters and buffers by dotted name, as torch's state_dict (tensors are copies). */
   stateDict(): StateDict {
+    // Per module: its own parameters, then its own buffers, then its children's (PyTorch's key order).
     const sd: StateDict = new Map();
-    for (const [name, t] of [...this.namedParameters(), ...this.namedBuffers()]) {
-      sd.set(name, new Tensor(new Float32Array(t.data), t.shape));
-    }
+    const visit = (m: Module, prefix: string) => {
+      for (const [name, t] of [...m.ownTensors(false), ...m.ownTensors(true)]) {
+        sd.set(prefix + name, new Tensor(new Float32Array(t.data), t.shape));
+      }
+      for (const [name, child] of m.namedChildren()) visit(child, `${prefix}${name}.`);
+    };
+    visit(this, '');
     return sd;
   }
 

@@ -1,0 +1,2 @@
+export { loadNpy, saveNpy } from './npy.js';
+export { loadSafetensors, saveSafetensors } from './safetensors.js';
