@@ -18,3 +18,4 @@ export {
   type PoolOptions,
 } from './ops/pool.js';
 export * from './io/index.js';
+export * from './models/index.js';

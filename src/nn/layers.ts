@@ -133,9 +133,7 @@ abstract class BatchNormBase extends Module {
     return y;
   }
 
-  override macs(inputShape: number[]): number {
-    return inputShape.reduce((a, b) => a * b, 1);
-  }
+  // Counted as free, as cost tables do: at inference it folds into the preceding convolution.
 
   override extraRepr(): string {
     return `${this.numFeatures}, eps=${this.eps}, momentum=${this.opts.momentum ?? 0.1}`;

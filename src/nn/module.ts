@@ -37,8 +37,11 @@ export abstract class Module {
     const out: [string, Module][] = [];
     for (const [key, value] of Object.entries(this)) {
       if (value instanceof Module) out.push([key, value]);
-      else if (Array.isArray(value))
-        value.forEach((v, i) => v instanceof Module && out.push([`${key}.${i}`, v]));
+      else if (Array.isArray(value)) {
+        value.forEach((v, i) => {
+          if (v instanceof Module) out.push([`${key}.${i}`, v]);
+        });
+      }
     }
     return out;
   }

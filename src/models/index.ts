@@ -1,0 +1,2 @@
+export * from './mobilenet.js';
+export * from './resnet.js';

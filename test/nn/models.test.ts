@@ -1,0 +1,19 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { MobileNetV1, resnet50, resnext50_32x4d } from '../../src/index.js';
+
+const fx = JSON.parse(readFileSync(new URL('./fixtures/nn.json', import.meta.url), 'utf8'));
+
+describe('model definitions against torchvision and their papers', () => {
+  it('resnet50 has torchvision’s parameter count', () => {
+    expect(resnet50().countParams()).toBe(fx.model.torchvision.resnet50);
+  });
+  it('resnext50_32x4d has torchvision’s parameter count', () => {
+    expect(resnext50_32x4d().countParams()).toBe(fx.model.torchvision.resnext50_32x4d);
+  });
+  it('MobileNetV1 1.0 has the paper’s 4.2 M parameters and 569 M multiply-adds', () => {
+    const m = new MobileNetV1();
+    expect(Math.round(m.countParams() / 1e5) / 10).toBe(4.2);
+    expect(Math.round(m.totalMacs([1, 3, 224, 224]) / 1e6)).toBe(569);
+  });
+});
