@@ -1,2 +1,3 @@
 export { loadNpy, saveNpy } from './npy.js';
 export { loadSafetensors, saveSafetensors } from './safetensors.js';
+export { SAMPLE_IMAGES, type SampleImage, sampleImage } from './samples.js';
