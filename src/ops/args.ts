@@ -87,10 +87,8 @@ export function resolvePadding(
 
 /** Checks that x is [N, C, *spatial] (or unbatched [C, *spatial]) and returns whether it was unbatched. */
 export function checkInput(op: string, x: unknown, nd: number): boolean {
-  if (x === null || typeof x !== 'object' || !Array.isArray((x as Tensor).shape)) {
-    throw new ArgumentError(`${op}: input must be a Tensor, got ${describe(x)}`);
-  }
-  const t = x as Tensor;
+  // The full tensor check: an object that only looks like one (a shape, no data) must not reach the shape checks.
+  const t = checkTensor(op, 'input', x);
   if (t.ndim !== nd + 2 && t.ndim !== nd + 1) {
     const names = ['L', 'H, W', 'D, H, W'][nd - 1];
     throw new ShapeError(`${op}: input must be [N, C, ${names}] or [C, ${names}], got ${fmtShape(t.shape)}`);
