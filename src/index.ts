@@ -19,3 +19,4 @@ export {
 } from './ops/pool.js';
 export * from './io/index.js';
 export * from './models/index.js';
+export * from './analysis/index.js';

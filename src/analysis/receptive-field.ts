@@ -1,0 +1,145 @@
+/**
+ * Theoretical receptive field of a stack of sliding-window layers, by the standard layer arithmetic
+ * (Araujo et al., "Computing receptive fields of convolutional neural networks", Distill 2019). Per axis, with
+ * j the jump (input cells between neighbouring units), r the field size and `start` the input coordinate of the
+ * centre of unit 0, starting from j = 1, r = 1, start = 0 at the input:
+ *
+ *   j_out = j_in·s,   r_out = r_in + (k − 1)·d·j_in,   start_out = start_in + ((k − 1)·d/2 − p)·j_in
+ *
+ * Output unit i then sees input cells start + i·j ± (r − 1)/2 (cell indices; cells outside the input are padding).
+ * Example: three 3×3 convolutions give r = 7; conv7/s2 → pool3/s2 → conv3 gives r = 19 with j = 4.
+ */
+import { ArgumentError } from '../errors.js';
+import {
+  type LayerGeometry,
+  type LayerSpec,
+  layersOf,
+  type ModuleLike,
+  outLength,
+  type Pair,
+} from './layers.js';
+
+/** One row of the table: a layer's geometry and the field of its output units. */
+export interface FieldRow extends LayerGeometry {
+  jump: Pair;
+  size: Pair;
+  start: Pair;
+  /** Spatial size of this layer's output, when an input size was given. */
+  outputShape?: Pair;
+}
+
+/** An inclusive box of input cells [top, left] .. [bottom, right]; may reach outside the input (padding). */
+export interface Box {
+  top: number;
+  left: number;
+  bottom: number;
+  right: number;
+}
+
+export interface ReceptiveFieldOptions {
+  /** Spatial input size [H, W] (or one number for square): adds output shapes and clips boxes to the input. */
+  inputSize?: number | [number, number];
+}
+
+export class ReceptiveField {
+  readonly layers: FieldRow[];
+  readonly inputSize?: Pair;
+
+  constructor(layers: FieldRow[], inputSize?: Pair) {
+    this.layers = layers;
+    this.inputSize = inputSize;
+  }
+
+  private get last(): Pick<FieldRow, 'jump' | 'size' | 'start'> {
+    return this.layers.at(-1) ?? { jump: [1, 1], size: [1, 1], start: [0, 0] };
+  }
+  /** Field size [rows, cols] of one unit of the last layer. */
+  get size(): Pair {
+    return this.last.size;
+  }
+  /** Input cells between neighbouring units of the last layer. */
+  get jump(): Pair {
+    return this.last.jump;
+  }
+  /** Input coordinate of the centre of the last layer's unit [0, 0]. */
+  get start(): Pair {
+    return this.last.start;
+  }
+  /** Spatial size of the last layer's output (needs inputSize). */
+  get outputShape(): Pair | undefined {
+    return this.inputSize ? (this.layers.at(-1)?.outputShape ?? this.inputSize) : undefined;
+  }
+
+  /** The input box of output unit [i, j] of the last layer (or of layer `layer`), unclipped. */
+  box(i: number, j: number, layer = this.layers.length - 1): Box {
+    if (!Number.isInteger(i) || !Number.isInteger(j)) {
+      throw new ArgumentError(`ReceptiveField.box: unit must be integers [i, j], got [${i}, ${j}]`);
+    }
+    const row = layer < 0 ? { jump: [1, 1], size: [1, 1], start: [0, 0] } : this.layers[layer];
+    if (!row) {
+      throw new ArgumentError(
+        `ReceptiveField.box: layer must be in 0..${this.layers.length - 1}, got ${layer}`,
+      );
+    }
+    const top = row.start[0]! + i * row.jump[0]! - (row.size[0]! - 1) / 2;
+    const left = row.start[1]! + j * row.jump[1]! - (row.size[1]! - 1) / 2;
+    return { top, left, bottom: top + row.size[0]! - 1, right: left + row.size[1]! - 1 };
+  }
+
+  /** The box of unit [i, j] clipped to the input (needs inputSize). */
+  clippedBox(i: number, j: number, layer = this.layers.length - 1): Box {
+    if (!this.inputSize) throw new ArgumentError('ReceptiveField.clippedBox: needs the inputSize option');
+    const b = this.box(i, j, layer);
+    const [h, w] = this.inputSize;
+    return {
+      top: Math.max(0, b.top),
+      left: Math.max(0, b.left),
+      bottom: Math.min(h - 1, b.bottom),
+      right: Math.min(w - 1, b.right),
+    };
+  }
+}
+
+/** Per-layer kernel, stride, padding, dilation, jump, field size and start of a model or a layer list. */
+export function receptiveField(
+  model: ModuleLike | readonly LayerSpec[],
+  opts: ReceptiveFieldOptions = {},
+): ReceptiveField {
+  const fn = 'receptiveField';
+  const layers = layersOf(fn, model);
+  const inputSize = resolveSize(fn, opts.inputSize);
+  const rows: FieldRow[] = [];
+  let jump: Pair = [1, 1];
+  let size: Pair = [1, 1];
+  let start: Pair = [0, 0];
+  let shape = inputSize;
+  for (const l of layers) {
+    const axes = [0, 1] as const;
+    start = axes.map(
+      (a) => start[a] + (((l.kernel[a] - 1) * l.dilation[a]) / 2 - l.padding[a]) * jump[a],
+    ) as Pair;
+    size = axes.map((a) => size[a] + (l.kernel[a] - 1) * l.dilation[a] * jump[a]) as Pair;
+    jump = axes.map((a) => jump[a] * l.stride[a]) as Pair;
+    const row: FieldRow = { ...l, jump, size, start };
+    if (shape) {
+      const next = axes.map((a) => outLength(shape![a], l, a)) as Pair;
+      if (next.some((n) => n < 1)) {
+        throw new ArgumentError(
+          `${fn}: layer ${l.name} gets a ${shape.join('×')} input, too small for its ${l.kernel.join('×')} kernel`,
+        );
+      }
+      row.outputShape = shape = next;
+    }
+    rows.push(row);
+  }
+  return new ReceptiveField(rows, inputSize);
+}
+
+export function resolveSize(fn: string, size: number | number[] | undefined): Pair | undefined {
+  if (size === undefined) return undefined;
+  const p = typeof size === 'number' ? [size, size] : size;
+  if (!Array.isArray(p) || p.length !== 2 || p.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw new ArgumentError(`${fn}: size must be a positive integer or [H, W], got ${JSON.stringify(size)}`);
+  }
+  return [p[0]!, p[1]!];
+}

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import {
+  Conv2d,
+  ConvTranspose2d,
+  MaxPool2d,
+  ReLU,
+  receptiveField,
+  Sequential,
+  zeros,
+} from '../../src/index.js';
+
+const conv3 = (name: string, padding = 0) => ({ name, kernel: 3, stride: 1, padding, dilation: 1 });
+
+describe('receptiveField', () => {
+  it('grows by k − 1 per unstrided 3×3 layer: three of them see 7×7', () => {
+    const rf = receptiveField([conv3('a'), conv3('b'), conv3('c')]);
+    expect(rf.layers.map((l) => l.size)).toEqual([
+      [3, 3],
+      [5, 5],
+      [7, 7],
+    ]);
+    expect(rf.jump).toEqual([1, 1]);
+    // Without padding, output unit 0 is centred on input cell 3 and sees cells 0..6.
+    expect(rf.start).toEqual([3, 3]);
+    expect(rf.box(0, 0)).toEqual({ top: 0, left: 0, bottom: 6, right: 6 });
+    expect(rf.box(2, 5)).toEqual({ top: 2, left: 5, bottom: 8, right: 11 });
+  });
+
+  it('gives conv7/s2 → pool3/s2 → conv3 a 19-cell field with jump 4', () => {
+    const rf = receptiveField([
+      { name: 'conv1', kernel: 7, stride: 2, padding: 3 },
+      { name: 'pool', kernel: 3, stride: 2, padding: 1 },
+      { name: 'conv2', kernel: 3, padding: 1 },
+    ]);
+    expect(rf.layers.map((l) => [l.jump[0], l.size[0], l.start[0]])).toEqual([
+      [2, 7, 0],
+      [4, 11, 0],
+      [4, 19, 0],
+    ]);
+    expect(rf.box(1, 2)).toEqual({ top: -5, left: -1, bottom: 13, right: 17 });
+  });
+
+  it('reads the same stack from a Module, skipping layers without a window', () => {
+    const model = new Sequential(
+      new Conv2d(1, 4, 7, { stride: 2, padding: 3 }),
+      new ReLU(),
+      new MaxPool2d(3, { stride: 2, padding: 1 }),
+      new Conv2d(4, 4, 3, { padding: 1 }),
+    );
+    const rf = receptiveField(model, { inputSize: 32 });
+    expect(rf.layers.map((l) => l.name)).toEqual(['0 (Conv2d)', '2 (MaxPool2d)', '3 (Conv2d)']);
+    expect(rf.size).toEqual([19, 19]);
+    expect(rf.jump).toEqual([4, 4]);
+    // The output shapes follow the layers' own forward pass.
+    const y = model.forward(zeros([1, 1, 32, 32]));
+    expect(rf.outputShape).toEqual(y.shape.slice(2));
+    expect(rf.layers.map((l) => l.outputShape)).toEqual([
+      [16, 16],
+      [8, 8],
+      [8, 8],
+    ]);
+    expect(rf.clippedBox(0, 0)).toEqual({ top: 0, left: 0, bottom: 9, right: 9 });
+  });
+
+  it('handles rectangular kernels, dilation and same padding', () => {
+    const rf = receptiveField([
+      { kernel: [1, 5], padding: 'same' },
+      { kernel: 3, dilation: [2, 1], padding: 'valid' },
+      { kernel: 2, padding: 'same' },
+    ]);
+    expect(rf.layers[0]!.padding).toEqual([0, 2]);
+    expect(rf.size).toEqual([1 + 4 + 1, 5 + 2 + 1]);
+    expect(rf.layers[2]!.padding).toEqual([0, 0]);
+    expect(rf.layers[2]!.paddingEnd).toEqual([1, 1]);
+    expect(rf.start).toEqual([2.5, 1.5]);
+    const b = rf.box(0, 0);
+    expect(b.bottom - b.top + 1).toBe(6);
+    expect(b.right - b.left + 1).toBe(8);
+  });
+
+  it('rejects what it cannot describe, naming the function and the argument', () => {
+    expect(() => receptiveField([{ name: 'c', kernel: 0 }])).toThrow(
+      /receptiveField: layer c kernel must be an integer >= 1 or a pair of them, got 0/,
+    );
+    expect(() => receptiveField([{ kernel: 3, stride: [1, 2, 3] }])).toThrow(/layer layer0 stride/);
+    expect(() => receptiveField(new Sequential(new ConvTranspose2d(1, 1, 3)))).toThrow(
+      /receptiveField: layer 0 \(ConvTranspose2d\) is a transposed convolution/,
+    );
+    expect(() => receptiveField([conv3('a')], { inputSize: 2 })).toThrow(
+      /layer a gets a 2×2 input, too small/,
+    );
+    expect(() => receptiveField('conv' as never)).toThrow(/expected a Module or an array of layers/);
+    expect(() => receptiveField([conv3('a')]).clippedBox(0, 0)).toThrow(/needs the inputSize option/);
+  });
+});
