@@ -1,0 +1,234 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: convlab's backends side by side with PyTorch, onnxruntime-node, TF.js (WASM) and
+ * onnxruntime-web (WASM) on cases A–G and the backward of A. See bench/README.md.
+ *
+ *   node bench/run.js [--quick] [--cases A,B] [--engines convlab,torch,ort-node,tfjs-wasm,ort-web]
+ *                     [--backends ts,wasm,native] [--threads 1,2] [--samples 15] [--min-time 1000]
+ *                     [--no-install] [--out FILE]
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { selectCases, writeCaseData } from './cases.mjs';
+import { checkOutputs } from './check.mjs';
+import { formatTable, summarize } from './report.mjs';
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const root = dirname(benchDir);
+const PYTHON = '/usr/bin/python3';
+
+const { values: a } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    cases: { type: 'string' },
+    engines: { type: 'string', default: 'convlab,torch,ort-node,tfjs-wasm,ort-web' },
+    backends: { type: 'string', default: 'ts,wasm,native' },
+    threads: { type: 'string', default: '1,2' },
+    samples: { type: 'string' },
+    'min-time': { type: 'string' },
+    'no-install': { type: 'boolean', default: false },
+    out: { type: 'string' },
+  },
+});
+
+const list = (s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+const engines = list(a.engines);
+const threadCounts = list(a.threads).map(Number);
+const timing = {
+  warmup: a.quick ? 1 : 3,
+  samples: Number(a.samples ?? (a.quick ? 3 : 15)),
+  minTimeMs: Number(a['min-time'] ?? (a.quick ? 0 : 1000)),
+};
+const log = (msg) => process.stderr.write(`${msg}\n`);
+
+/** Installs the peers (bench/package.json) once; their install scripts are skipped (ORT's downloads GPU files). */
+function ensurePeers() {
+  const jsPeers = engines.some((e) => ['ort-node', 'ort-web', 'tfjs-wasm'].includes(e));
+  if (!jsPeers || existsSync(join(benchDir, 'node_modules', '.package-lock.json'))) return;
+  if (a['no-install'])
+    throw new Error('bench: the peers are not installed (bench/node_modules) and --no-install was given');
+  log('installing the peers: npm ci --prefix bench --ignore-scripts');
+  const r = spawnSync('npm', ['ci', '--prefix', benchDir, '--ignore-scripts', '--no-audit', '--no-fund'], {
+    stdio: 'inherit',
+  });
+  if (r.status !== 0) throw new Error(`bench: npm ci --prefix bench failed with exit code ${r.status}`);
+}
+
+/** Builds convlab (tsc) when dist/ is missing. */
+function ensureDist() {
+  if (!engines.includes('convlab') || existsSync(join(root, 'dist/src/index.js'))) return;
+  log('building convlab: npm run build');
+  const r = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`bench: npm run build failed with exit code ${r.status}`);
+}
+
+function hasTorch() {
+  return spawnSync(PYTHON, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0;
+}
+
+/** Every configuration to run: one child process each. */
+async function configurations(notes) {
+  const configs = [];
+  const counts = (maxThreads) => threadCounts.filter((t) => t <= maxThreads);
+  if (engines.includes('convlab')) {
+    const { availableBackends } = await import('../dist/src/index.js');
+    const have = availableBackends();
+    for (const backend of list(a.backends)) {
+      if (!have.includes(backend)) {
+        notes.push(`convlab ${backend}: skipped, availableBackends() lists only ${have.join(', ')}`);
+        continue;
+      }
+      // The TypeScript reference does about 1 GFLOP/s: one warm-up and one timed run at one thread.
+      if (backend === 'ts')
+        configs.push({ key: 'convlab-ts', engine: 'convlab', backend, threads: 1, reduced: true });
+      else
+        for (const t of counts(64))
+          configs.push({ key: `convlab-${backend}-${t}t`, engine: 'convlab', backend, threads: t });
+    }
+  }
+  if (engines.includes('torch')) {
+    if (hasTorch())
+      for (const t of counts(64)) configs.push({ key: `torch-${t}t`, engine: 'torch', threads: t });
+    else notes.push(`torch: skipped, ${PYTHON} cannot import torch and numpy (Debian: python3-torch)`);
+  }
+  for (const e of ['ort-node', 'tfjs-wasm', 'ort-web']) {
+    if (!engines.includes(e)) continue;
+    // TF.js's WASM backend loads its single-threaded build in Node.
+    for (const t of counts(e === 'tfjs-wasm' ? 1 : 64))
+      configs.push({ key: `${e}-${t}t`, engine: e, threads: t });
+  }
+  return configs;
+}
+
+/** Runs one configuration in its own process and returns its parsed result line. */
+function runConfig(cfg, dataDir, caseIds) {
+  const t = cfg.reduced ? { warmup: 1, samples: 1, minTimeMs: 0 } : timing;
+  const common = [
+    '--data',
+    dataDir,
+    '--cases',
+    caseIds.join(','),
+    '--tag',
+    cfg.key,
+    '--warmup',
+    String(t.warmup),
+    '--samples',
+    String(t.samples),
+    '--min-time',
+    String(t.minTimeMs),
+  ];
+  const env = {
+    ...process.env,
+    CONVLAB_THREADS: String(cfg.threads),
+    OMP_NUM_THREADS: String(cfg.threads),
+    // glibc: freed blocks stay mapped and are reused, so no engine pays first-touch page faults per run.
+    MALLOC_MMAP_THRESHOLD_: String(1 << 30),
+    MALLOC_TRIM_THRESHOLD_: String(1 << 30),
+    MALLOC_TOP_PAD_: String(64 << 20),
+  };
+  const [cmd, args] =
+    cfg.engine === 'torch'
+      ? [PYTHON, [join(benchDir, 'torch_bench.py'), '--threads', String(cfg.threads), ...common]]
+      : [
+          process.execPath,
+          [
+            join(benchDir, 'worker.mjs'),
+            '--engine',
+            cfg.engine,
+            '--backend',
+            cfg.backend ?? '',
+            '--threads',
+            String(cfg.threads),
+            ...common,
+          ],
+        ];
+  const r = spawnSync(cmd, args, {
+    env,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const line = r.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
+  if (r.status !== 0 || !line) {
+    const why = (r.stderr || r.stdout || `exit ${r.status}`).trim().split('\n').slice(-3).join(' | ');
+    return { version: cfg.key, failed: why, results: [] };
+  }
+  return JSON.parse(line);
+}
+
+async function main() {
+  const cases = selectCases({ quick: a.quick, ids: a.cases ? list(a.cases) : null });
+  ensureDist();
+  ensurePeers();
+  const notes = [];
+  const configs = await configurations(notes);
+  const resultsDir = join(benchDir, 'results');
+  // A private data directory per run, so two runs (or the smoke test beside a real run) never collide.
+  const dataDir = mkdtempSync(join(tmpdir(), 'convlab-bench-'));
+  writeCaseData(dataDir, cases);
+
+  const runs = {};
+  for (const cfg of configs) {
+    log(`running ${cfg.key} …`);
+    const r = runConfig(
+      cfg,
+      dataDir,
+      cases.map((c) => c.id),
+    );
+    if (r.failed) notes.push(`${cfg.key}: failed: ${r.failed}`);
+    runs[cfg.key] = {
+      ...cfg,
+      version: r.version,
+      results: Object.fromEntries(r.results.map((x) => [x.id, x])),
+    };
+  }
+  // PyTorch is the reference; without it, the TypeScript backend (itself checked against PyTorch in the tests).
+  const reference =
+    ['torch-1t', 'convlab-ts'].find((k) => runs[k]?.results && Object.keys(runs[k].results).length) ?? null;
+  if (reference === null)
+    notes.push('no reference engine ran (torch-1t or convlab-ts): outputs were not checked');
+  const checks = checkOutputs(dataDir, cases, runs, reference);
+  const summary = summarize(cases, runs, checks);
+  const date = new Date().toISOString();
+  const command =
+    `node ${relative(root, fileURLToPath(import.meta.url))} ${process.argv.slice(2).join(' ')}`.trim();
+
+  process.stdout.write(`convlab bench, ${date}, ${command}\n`);
+  process.stdout.write(formatTable(cases, configs, summary));
+  for (const n of [...notes, ...summary.notes]) process.stdout.write(`- ${n}\n`);
+
+  const out = a.out ?? join(resultsDir, `bench-${date.replace(/[:.]/g, '-')}.json`);
+  mkdirSync(dirname(out), { recursive: true });
+  const json = {
+    date,
+    command,
+    timing,
+    cases,
+    configurations: configs.map((c) => ({ ...c, version: runs[c.key].version })),
+    runs,
+    checks,
+    summary,
+    notes,
+  };
+  writeFileSync(out, `${JSON.stringify(json, null, 2)}\n`);
+  process.stdout.write(`results: ${relative(process.cwd(), out)}\n`);
+  rmSync(dataDir, { recursive: true, force: true });
+  if (summary.wrong.length > 0) process.exitCode = 1;
+}
+
+main().catch((e) => {
+  log(e instanceof Error ? e.message : String(e));
+  process.exit(1);
+});

@@ -1,0 +1,93 @@
+/**
+ * The benchmark harness end to end on shrunk cases (`--quick`), and its bookkeeping: a wrong answer is caught
+ * and kept out of the ratios. No timing is asserted: GFLOP/s only have to be positive numbers.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+// @ts-expect-error: plain ES modules of the bench package, without type declarations
+import { selectCases } from '../../bench/cases.mjs';
+// @ts-expect-error: plain ES modules of the bench package, without type declarations
+import { summarize } from '../../bench/report.mjs';
+
+const root = join(__dirname, '..', '..');
+const work = mkdtempSync(join(tmpdir(), 'convlab-bench-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const torchHere =
+  spawnSync('/usr/bin/python3', ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0;
+
+describe('bench/run.js --quick', () => {
+  it('runs case A forward and backward on the ts backend (and PyTorch when present) and writes its JSON', () => {
+    const out = join(work, 'quick.json');
+    const engines = torchHere ? 'convlab,torch' : 'convlab';
+    const r = spawnSync(
+      process.execPath,
+      [
+        'bench/run.js',
+        '--quick',
+        '--cases',
+        'A,Abwd',
+        '--engines',
+        engines,
+        '--backends',
+        'ts',
+        '--threads',
+        '1',
+        '--no-install',
+        '--out',
+        out,
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\| A bwd +\|/);
+    const result = JSON.parse(readFileSync(out, 'utf8'));
+    expect(result.cases.map((c: { id: string }) => c.id)).toEqual(['A', 'Abwd']);
+    for (const id of ['A', 'Abwd'])
+      expect(result.summary.perCase[id].gflops['convlab-ts']).toBeGreaterThan(0);
+    if (torchHere) {
+      expect(result.checks.reference).toBe('torch-1t');
+      for (const id of ['A', 'Abwd']) {
+        expect(result.checks.cases[id]['convlab-ts'].ok).toBe(true);
+        expect(result.summary.perCase[id].gflops['torch-1t']).toBeGreaterThan(0);
+      }
+    }
+  });
+});
+
+describe('bench cases', () => {
+  it('counts FLOPs as 2·N·K·Hout·Wout·(C/groups)·R·S, the useful FLOPs for transposed, twice that for backward', () => {
+    const byId = Object.fromEntries(selectCases().map((c: { id: string }) => [c.id, c]));
+    expect(byId.A.flops).toBe(2 * 64 * 56 * 56 * 64 * 9);
+    expect(byId.D.flops).toBe(2 * 128 * 28 * 28 * 4 * 9);
+    expect(byId.F.y).toEqual([1, 32, 64, 64]);
+    expect(byId.F.flops).toBe(2 * 64 * 32 * 32 * 32 * 16);
+    expect(byId.G.flops).toBe(8 * byId.A.flops);
+    expect(byId.Abwd.flops).toBe(2 * byId.A.flops);
+  });
+});
+
+describe('bench report', () => {
+  it('leaves a wrong answer out of the best peer and the ratios', () => {
+    const [a] = selectCases({ ids: ['A'] });
+    const ms = (gflops: number) => a.flops / (gflops * 1e6);
+    const runs = {
+      'convlab-native-1t': { engine: 'convlab', results: { A: { medianMs: ms(100) } } },
+      'torch-1t': { engine: 'torch', results: { A: { medianMs: ms(50) } } },
+      'ort-node-1t': { engine: 'ort-node', results: { A: { medianMs: ms(400) } } },
+    };
+    const checks = {
+      reference: 'torch-1t',
+      cases: {
+        A: { 'convlab-native-1t': { ok: true }, 'ort-node-1t': { ok: false, maxAbsDiff: 1, tol: 1e-3 } },
+      },
+    };
+    const s = summarize([a], runs, checks);
+    expect(s.wrong).toEqual(['ort-node-1t A']);
+    expect(s.perCase.A.best['native/peer 1t']).toBe('torch-1t');
+    expect(s.perCase.A.ratios['native/peer 1t']).toBeCloseTo(2, 6);
+  });
+});
