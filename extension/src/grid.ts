@@ -1,0 +1,157 @@
+import type { Colormap } from '../../src/display/contract';
+import { lut, paint, scaleRange } from './colormap';
+import { el, fmt, pixelCanvas, pointerPixel, zoomFor } from './dom';
+import { colourBar, readout } from './heatmap';
+
+/** Maps drawn per page; a larger stack gets a slider that pages through it. */
+export const PAGE = 256;
+const GAP = 1;
+/** Stacks with more maps than this get a channel slider and an enlarged view of the chosen map. */
+export const FOCUS_FROM = 16;
+
+export interface GridSpec {
+  values: Float32Array;
+  /** Number of maps and the size of each. */
+  count: number;
+  h: number;
+  w: number;
+  cols: number;
+  cmap: Colormap;
+  /** Shared limits, or undefined for one scale per map. */
+  shared?: [number, number];
+  /** Label of map k for the read-out and the slider ("channel 12", "filter 3←1"). */
+  label(k: number): string;
+  hint: string;
+}
+
+/** Per-map limits, computed once for per-map scaling. */
+function mapRange(values: Float32Array, offset: number, n: number, cmap: Colormap): [number, number] {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (let i = offset; i < offset + n; i++) {
+    const v = values[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return scaleRange(cmap, lo, hi);
+}
+
+/**
+ * A grid of maps on one canvas: one ImageData filled in a single pass and put once, which is what keeps a
+ * 256×56×56 stack well inside a frame budget (one canvas per map costs a layout and a context each).
+ */
+export function grid(spec: GridSpec): HTMLElement {
+  const { count, h, w, cols } = spec;
+  const table = lut(spec.cmap);
+  const perPage = Math.min(count, PAGE);
+  const rows = Math.ceil(perPage / cols);
+  const width = cols * (w + GAP) - GAP;
+  const height = rows * (h + GAP) - GAP;
+  const zoom = Math.min(zoomFor(w, 48), Math.max(1, Math.floor(960 / width)));
+  const canvas = pixelCanvas(width, height, zoom, 'grid');
+  const ctx = canvas.getContext('2d');
+  const img = ctx ? ctx.createImageData(width, height) : undefined;
+  const out = readout(spec.hint);
+  let first = 0;
+
+  const draw = () => {
+    if (!ctx || !img) return;
+    img.data.fill(0);
+    for (let k = 0; k < perPage && first + k < count; k++) {
+      const offset = (first + k) * h * w;
+      const [lo, hi] = spec.shared ?? mapRange(spec.values, offset, h * w, spec.cmap);
+      paint(
+        img,
+        (k % cols) * (w + GAP),
+        Math.floor(k / cols) * (h + GAP),
+        spec.values,
+        offset,
+        h,
+        w,
+        table,
+        lo,
+        hi,
+      );
+    }
+    ctx.putImageData(img, 0, 0);
+    canvas.dataset.first = String(first);
+  };
+
+  canvas.addEventListener('mousemove', (ev) => {
+    const [y, x] = pointerPixel(canvas, ev);
+    const col = Math.floor(x / (w + GAP));
+    const row = Math.floor(y / (h + GAP));
+    const i = y - row * (h + GAP);
+    const j = x - col * (w + GAP);
+    const k = first + row * cols + col;
+    if (i >= h || j >= w || col >= cols || k >= count || row * cols + col >= perPage) return out.show();
+    out.show(`${spec.label(k)} [${i}, ${j}] = ${fmt(spec.values[k * h * w + i * w + j])}`);
+  });
+  canvas.addEventListener('mouseleave', () => out.show());
+
+  const root = el('div', 'grid-view');
+  if (count > PAGE) {
+    const slider = el('input', 'slider');
+    slider.type = 'range';
+    slider.min = '0';
+    slider.max = String(Math.ceil(count / PAGE) - 1);
+    slider.value = '0';
+    const label = el('span', 'slider-label');
+    const update = () => {
+      first = Number(slider.value) * PAGE;
+      label.textContent = `${spec.label(first)} – ${spec.label(Math.min(count, first + PAGE) - 1)} of ${count}`;
+      draw();
+    };
+    slider.addEventListener('input', update);
+    const bar = el('div', 'slider-row');
+    bar.append(slider, label);
+    root.append(bar);
+    update();
+  } else {
+    draw();
+  }
+  root.append(canvas, out.node);
+  if (count > FOCUS_FROM) root.append(focus(spec, table));
+  if (spec.shared) root.append(colourBar(spec.cmap, spec.shared[0], spec.shared[1]));
+  else root.append(el('div', 'note', 'each map on its own colour scale'));
+  return root;
+}
+
+/** One map of the stack, enlarged, chosen with a slider: the small cells of a big grid are hard to read. */
+function focus(spec: GridSpec, table: Uint8ClampedArray): HTMLElement {
+  const { h, w } = spec;
+  const zoom = zoomFor(Math.max(h, w), 224);
+  const canvas = pixelCanvas(w, h, zoom, 'focus');
+  const ctx = canvas.getContext('2d');
+  const img = ctx ? ctx.createImageData(w, h) : undefined;
+  const slider = el('input', 'slider');
+  slider.type = 'range';
+  slider.min = '0';
+  slider.max = String(spec.count - 1);
+  slider.value = '0';
+  slider.setAttribute('aria-label', 'map shown enlarged');
+  const label = el('span', 'slider-label');
+  const out = readout('point at the enlarged map to read its values');
+  const draw = () => {
+    const k = Number(slider.value);
+    label.textContent = `${spec.label(k)} of ${spec.count}`;
+    if (!ctx || !img) return;
+    const [lo, hi] = spec.shared ?? mapRange(spec.values, k * h * w, h * w, spec.cmap);
+    paint(img, 0, 0, spec.values, k * h * w, h, w, table, lo, hi);
+    ctx.putImageData(img, 0, 0);
+  };
+  slider.addEventListener('input', draw);
+  canvas.addEventListener('mousemove', (ev) => {
+    const [i, j] = pointerPixel(canvas, ev);
+    const k = Number(slider.value);
+    if (i < 0 || j < 0 || i >= h || j >= w) return out.show();
+    out.show(`${spec.label(k)} [${i}, ${j}] = ${fmt(spec.values[k * h * w + i * w + j])}`);
+  });
+  canvas.addEventListener('mouseleave', () => out.show());
+  draw();
+  const row = el('div', 'slider-row');
+  row.append(slider, label);
+  const root = el('div', 'focus-view');
+  root.append(row, canvas, out.node);
+  return root;
+}

@@ -1,0 +1,203 @@
+import type {
+  ArrayFields,
+  ConvlabPayload,
+  CoverageView,
+  ImageView,
+  LayerGeometry,
+  ReceptiveFieldView,
+  TensorView,
+} from '../../src/display/contract';
+
+/**
+ * Checks a payload before anything is drawn. Outputs come from notebooks, which anyone can edit, so every field a
+ * renderer reads is checked for type and size here; a renderer then trusts what it receives. Errors say which field
+ * was wrong and what came, and end up in the error box.
+ */
+export class PayloadError extends Error {}
+
+const KINDS = ['tensor', 'feature-maps', 'kernels', 'receptive-field', 'coverage'];
+/** The largest array drawn (64 Mi values, 256 MiB of float32): larger is a corrupt or hostile payload. */
+const MAX_VALUES = 1 << 26;
+
+function fail(field: string, expected: string, got: unknown): never {
+  let shown: string;
+  try {
+    shown = typeof got === 'string' ? JSON.stringify(got.slice(0, 60)) : JSON.stringify(got)?.slice(0, 60);
+  } catch {
+    shown = typeof got;
+  }
+  throw new PayloadError(`${field}: expected ${expected}, got ${shown ?? typeof got}`);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function checkShape(field: string, v: unknown, rank?: number): number[] {
+  if (!Array.isArray(v) || v.some((d) => !Number.isInteger(d) || d < 1 || d > MAX_VALUES))
+    fail(field, 'an array of positive integers', v);
+  if (rank !== undefined && v.length !== rank) fail(field, `${rank} dimensions`, v);
+  const n = v.reduce((a: number, b: number) => a * b, 1);
+  if (n > MAX_VALUES) fail(field, `at most ${MAX_VALUES} values`, v);
+  return v as number[];
+}
+
+function checkText(field: string, v: unknown): void {
+  if (v !== undefined && typeof v !== 'string') fail(field, 'a string', v);
+}
+
+/** Decodes base64 of little-endian float32 into a Float32Array, checking it holds exactly `count` values. */
+export function decodeFloat32(field: string, data: unknown, count: number): Float32Array {
+  if (typeof data !== 'string') fail(field, 'a base64 string', data);
+  let bin: string;
+  try {
+    bin = atob(data);
+  } catch {
+    fail(field, 'valid base64', data);
+  }
+  if (bin.length !== count * 4)
+    throw new PayloadError(
+      `${field}: holds ${bin.length / 4} float32 values but the shape needs ${count} (truncated or mismatched data)`,
+    );
+  const bytes = new Uint8Array(count * 4);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = bin.charCodeAt(i);
+  // Payload data is little-endian; a DataView keeps that true on any host byte order.
+  const out = new Float32Array(count);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
+  return out;
+}
+
+/** An array payload with its values decoded. */
+export interface Decoded<T extends ArrayFields> {
+  view: T;
+  values: Float32Array;
+}
+
+export function decodeArray<T extends ArrayFields>(field: string, v: T): Decoded<T> {
+  const shape = checkShape(`${field}.shape`, v.shape);
+  if (v.dtype !== 'float32') fail(`${field}.dtype`, '"float32"', v.dtype);
+  if (
+    !isObject(v.stats) ||
+    ['min', 'max', 'mean', 'std'].some((k) => typeof (v.stats as never)[k] !== 'number')
+  )
+    fail(`${field}.stats`, '{min, max, mean, std} numbers', v.stats);
+  if (
+    v.range !== undefined &&
+    (!Array.isArray(v.range) || v.range.length !== 2 || v.range.some((x) => typeof x !== 'number'))
+  )
+    fail(`${field}.range`, '[lo, hi]', v.range);
+  checkText(`${field}.name`, v.name);
+  checkText(`${field}.note`, v.note);
+  const count = shape.reduce((a, b) => a * b, 1);
+  return { view: v, values: decodeFloat32(`${field}.data`, v.data, count) };
+}
+
+function checkPair(field: string, v: unknown, min: number): [number, number] {
+  if (!Array.isArray(v) || v.length !== 2 || v.some((x) => !Number.isInteger(x) || x < min || x > 1e6))
+    fail(field, `a pair of integers ≥ ${min}`, v);
+  return v as [number, number];
+}
+
+function checkLayers(layers: unknown): LayerGeometry[] {
+  if (!Array.isArray(layers) || layers.length === 0 || layers.length > 1000)
+    fail('layers', 'a non-empty array', layers);
+  layers.forEach((l, i) => {
+    if (!isObject(l)) fail(`layers[${i}]`, 'an object', l);
+    checkText(`layers[${i}].name`, l.name);
+    checkPair(`layers[${i}].kernel`, l.kernel, 1);
+    checkPair(`layers[${i}].stride`, l.stride, 1);
+    checkPair(`layers[${i}].padding`, l.padding, 0);
+    checkPair(`layers[${i}].dilation`, l.dilation, 1);
+  });
+  return layers as LayerGeometry[];
+}
+
+function checkCounts(field: string, counts: unknown, shape: [number, number]): number[] {
+  if (!Array.isArray(counts) || counts.length !== shape[0] * shape[1])
+    fail(field, `${shape[0] * shape[1]} counts`, Array.isArray(counts) ? `${counts.length} counts` : counts);
+  if (counts.some((c) => typeof c !== 'number' || !(c >= 0)))
+    fail(
+      field,
+      'non-negative numbers',
+      counts.find((c) => !(c >= 0)),
+    );
+  return counts as number[];
+}
+
+function checkImage(v: Record<string, unknown>): ImageView {
+  if (v.mime !== 'image/png') fail('input.mime', '"image/png"', v.mime);
+  if (typeof v.data !== 'string' || !/^[A-Za-z0-9+/=\s]*$/.test(v.data))
+    fail('input.data', 'base64 PNG', v.data);
+  checkPair('input size', [v.height, v.width], 1);
+  return v as unknown as ImageView;
+}
+
+/** A receptive-field payload after checking, with its arrays decoded. */
+export interface CheckedField {
+  view: ReceptiveFieldView;
+  input: Decoded<TensorView> | ImageView;
+  erf?: Decoded<TensorView>;
+}
+
+function checkField(v: Record<string, unknown>): CheckedField {
+  const view = v as unknown as ReceptiveFieldView;
+  checkPair('inputShape', view.inputShape, 1);
+  if (!isObject(view.output)) fail('output', '{shape: [H, W]}', view.output);
+  checkPair('output.shape', view.output.shape, 1);
+  checkLayers(view.layers);
+  if (!isObject(view.input)) fail('input', 'a tensor or image payload', view.input);
+  const input =
+    view.input.kind === 'image'
+      ? checkImage(view.input as unknown as Record<string, unknown>)
+      : decodeArray('input', view.input as TensorView);
+  const erf = view.erf === undefined ? undefined : decodeArray('erf', view.erf);
+  if (erf && erf.view.shape.slice(-2).join() !== view.inputShape.join())
+    fail('erf.shape', `[..., ${view.inputShape.join(', ')}] like inputShape`, erf.view.shape);
+  if (view.units !== undefined) {
+    if (!Array.isArray(view.units) || view.units.length > 64)
+      fail('units', 'at most 64 [row, col] pairs', view.units);
+    for (const [i, u] of view.units.entries()) checkPair(`units[${i}]`, u, 0);
+  }
+  if (view.erfUnit !== undefined) checkPair('erfUnit', view.erfUnit, 0);
+  if (view.reach !== undefined) {
+    if (!isObject(view.reach)) fail('reach', '{shape, counts}', view.reach);
+    checkCounts('reach.counts', view.reach.counts, checkPair('reach.shape', view.reach.shape, 1));
+  }
+  checkText('name', view.name);
+  checkText('note', view.note);
+  return { view, input, erf };
+}
+
+function checkCoverage(v: Record<string, unknown>): CoverageView {
+  const view = v as unknown as CoverageView;
+  if (view.mode !== 'gridding' && view.mode !== 'checkerboard')
+    fail('mode', '"gridding" or "checkerboard"', view.mode);
+  checkCounts('counts', view.counts, checkPair('shape', view.shape, 1));
+  for (const k of ['reached', 'total'] as const)
+    if (!Number.isInteger(view[k]) || view[k] < 0) fail(k, 'a non-negative integer', view[k]);
+  checkText('name', view.name);
+  checkText('note', view.note);
+  return view;
+}
+
+export type Checked =
+  | { kind: 'tensor' | 'feature-maps' | 'kernels'; decoded: Decoded<ArrayFields>; payload: ConvlabPayload }
+  | { kind: 'receptive-field'; field: CheckedField }
+  | { kind: 'coverage'; coverage: CoverageView };
+
+/** Checks `data` and decodes its arrays; throws a PayloadError naming the first bad field. */
+export function checkPayload(data: unknown): Checked {
+  if (!isObject(data)) fail('payload', 'a JSON object', data);
+  if (data.version !== 1) fail('version', '1 (this renderer reads contract v1)', data.version);
+  const kind = data.kind;
+  if (typeof kind !== 'string' || !KINDS.includes(kind)) fail('kind', `one of ${KINDS.join(', ')}`, kind);
+  if (kind === 'receptive-field') return { kind, field: checkField(data) };
+  if (kind === 'coverage') return { kind, coverage: checkCoverage(data) };
+  const payload = data as unknown as ConvlabPayload & ArrayFields;
+  const decoded = decodeArray('payload', payload);
+  const rank = decoded.view.shape.length;
+  if (kind === 'feature-maps' && rank !== 3) fail('shape', '[C, H, W] for feature-maps', decoded.view.shape);
+  if (kind === 'kernels' && rank !== 4) fail('shape', '[out, in, kH, kW] for kernels', decoded.view.shape);
+  return { kind: kind as 'tensor', decoded, payload };
+}
