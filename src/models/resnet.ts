@@ -32,17 +32,19 @@ export class Bottleneck extends Module {
   constructor(
     inplanes: number,
     planes: number,
-    opts: { stride?: number; groups?: number; baseWidth?: number } = {},
+    opts: { stride?: number; groups?: number; baseWidth?: number; strideIn1x1?: boolean } = {},
   ) {
     super();
     const stride = opts.stride ?? 1;
+    // The original ResNet (v1) strides in the first 1×1; torchvision (v1.5) strides in the 3×3, which costs more.
+    const [s1, s2] = opts.strideIn1x1 ? [stride, 1] : [1, stride];
     const groups = opts.groups ?? 1;
     const width = Math.floor(planes * ((opts.baseWidth ?? 64) / 64)) * groups;
     const out = planes * Bottleneck.expansion;
     const noBias: ConvLayerOptions = { bias: false };
-    this.conv1 = new Conv2d(inplanes, width, 1, noBias);
+    this.conv1 = new Conv2d(inplanes, width, 1, { ...noBias, stride: s1 });
     this.bn1 = new BatchNorm2d(width);
-    this.conv2 = new Conv2d(width, width, 3, { ...noBias, stride, padding: 1, groups });
+    this.conv2 = new Conv2d(width, width, 3, { ...noBias, stride: s2, padding: 1, groups });
     this.bn2 = new BatchNorm2d(width);
     this.conv3 = new Conv2d(width, out, 1, noBias);
     this.bn3 = new BatchNorm2d(out);
@@ -75,7 +77,7 @@ export class ResNet extends Module {
 
   constructor(
     layers: [number, number, number, number],
-    opts: { numClasses?: number; groups?: number; widthPerGroup?: number } = {},
+    opts: { numClasses?: number; groups?: number; widthPerGroup?: number; strideIn1x1?: boolean } = {},
   ) {
     super();
     this.conv1 = new Conv2d(3, 64, 7, { stride: 2, padding: 3, bias: false });
@@ -89,6 +91,7 @@ export class ResNet extends Module {
             stride: i === 0 ? stride : 1,
             groups: opts.groups,
             baseWidth: opts.widthPerGroup,
+            strideIn1x1: opts.strideIn1x1,
           }),
         );
         inplanes = planes * Bottleneck.expansion;
@@ -109,9 +112,12 @@ export class ResNet extends Module {
   }
 }
 
-/** torchvision's resnet50: [3, 4, 6, 3] bottlenecks, 25,557,032 parameters. */
-export function resnet50(opts: { numClasses?: number } = {}): ResNet {
-  return new ResNet([3, 4, 6, 3], opts);
+/**
+ * torchvision's resnet50: [3, 4, 6, 3] bottlenecks, 25,557,032 parameters. `variant: 'v1'` strides in the first
+ * 1×1 of each down-sampling block as the paper's original model did (3.8 G multiply-adds instead of 4.1 G).
+ */
+export function resnet50(opts: { numClasses?: number; variant?: 'v1' | 'v1.5' } = {}): ResNet {
+  return new ResNet([3, 4, 6, 3], { numClasses: opts.numClasses, strideIn1x1: opts.variant === 'v1' });
 }
 
 /** torchvision's resnext50_32x4d: 32 groups of width 4 in the 3×3, 25,028,904 parameters. */
