@@ -96,7 +96,7 @@ export function summarize(cases, runs, checks) {
 function fmtGflops(v) {
   if (v >= 100) return v.toFixed(0);
   if (v >= 10) return v.toFixed(1);
-  return v.toFixed(2);
+  return v.toPrecision(3);
 }
 
 /** The Markdown table: rows are cases, columns GFLOP/s per configuration, then convlab's ratios. */
