@@ -17,7 +17,10 @@ export abstract class Module {
 
   abstract forward(...inputs: Tensor[]): Tensor;
 
-  /** Multiply-adds of this layer alone for one forward pass (leaf layers override; 0 for free ops). */
+  /**
+   * Multiply-adds of this layer's own work for one forward pass, excluding its children's (leaf layers override;
+   * 0 for free ops and plain containers).
+   */
   macs(_inputShape: number[], _outputShape: number[]): number {
     return 0;
   }
@@ -182,7 +185,9 @@ export abstract class Module {
           inputShape: inShape,
           outputShape: out.shape,
           params: own,
-          macs: isLeaf ? m.macs(inShape, out.shape) : 0,
+          // A composite layer's macs() counts only its own work (e.g. a deformable layer's sampling step), so
+          // summing every record does not double count.
+          macs: m.macs(inShape, out.shape),
           leaf: isLeaf,
           module: m,
         });
@@ -262,7 +267,7 @@ export class ModelSummary {
       `${'  '.repeat(r.depth - 1)}${r.path} (${r.type})`,
       fmtShape(r.outputShape),
       r.params.toLocaleString('en-US'),
-      r.leaf ? (2 * r.macs).toLocaleString('en-US') : '',
+      r.leaf || r.macs > 0 ? (2 * r.macs).toLocaleString('en-US') : '',
     ]);
     const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
     const line = (cells: string[]) =>

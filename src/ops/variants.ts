@@ -1,0 +1,2 @@
+/** The variant convolution families, one module each. */
+export * from './deformable.js';
