@@ -20,6 +20,7 @@ export {
 export * from './io/index.js';
 export * from './models/index.js';
 export * from './analysis/index.js';
+export * from './display/index.js';
 export { decodePng, type DecodePngOptions, encodePng, readPng, writePng } from './io/png.js';
 export * from './ops/variants.js';
 export * from './nn/variants.js';

@@ -70,6 +70,15 @@ export class ReceptiveField {
     return this.inputSize ? (this.layers.at(-1)?.outputShape ?? this.inputSize) : undefined;
   }
 
+  /** The same stack on an input of the given size ([H, W] or one number). */
+  withInputSize(size: number | [number, number]): ReceptiveField {
+    return fieldOf(
+      'ReceptiveField.withInputSize',
+      this.layers,
+      resolveSize('ReceptiveField.withInputSize', size),
+    );
+  }
+
   /** The input box of output unit [i, j] of the last layer (or of layer `layer`), unclipped. */
   box(i: number, j: number, layer = this.layers.length - 1): Box {
     if (!Number.isInteger(i) || !Number.isInteger(j)) {
@@ -106,8 +115,11 @@ export function receptiveField(
   opts: ReceptiveFieldOptions = {},
 ): ReceptiveField {
   const fn = 'receptiveField';
-  const layers = layersOf(fn, model);
-  const inputSize = resolveSize(fn, opts.inputSize);
+  return fieldOf(fn, layersOf(fn, model), resolveSize(fn, opts.inputSize));
+}
+
+/** The layer arithmetic over resolved layers. */
+function fieldOf(fn: string, layers: readonly LayerGeometry[], inputSize: Pair | undefined): ReceptiveField {
   const rows: FieldRow[] = [];
   let jump: Pair = [1, 1];
   let size: Pair = [1, 1];
@@ -120,7 +132,8 @@ export function receptiveField(
     ) as Pair;
     size = axes.map((a) => size[a] + (l.kernel[a] - 1) * l.dilation[a] * jump[a]) as Pair;
     jump = axes.map((a) => jump[a] * l.stride[a]) as Pair;
-    const row: FieldRow = { ...l, jump, size, start };
+    const { name, kernel, stride, padding, dilation, paddingEnd } = l;
+    const row: FieldRow = { name, kernel, stride, padding, dilation, paddingEnd, jump, size, start };
     if (shape) {
       const next = axes.map((a) => outLength(shape![a], l, a)) as Pair;
       if (next.some((n) => n < 1)) {

@@ -1,0 +1,333 @@
+/**
+ * Bundles of the analysis results: a receptive field drawn on its input (theoretical box of the pinned units,
+ * effective receptive field as a heat overlay, gridding marks where a dilated stack reaches), and coverage counts
+ * (gridding, checkerboard overlap) as a heatmap whose holes stay white.
+ */
+import { Checkerboard, type Coverage, coverage } from '../analysis/coverage.js';
+import type { EffectiveReceptiveField } from '../analysis/erf.js';
+import type { Pair } from '../analysis/layers.js';
+import type { FieldRow, ReceptiveField } from '../analysis/receptive-field.js';
+import { ArgumentError, fmtShape } from '../errors.js';
+import { Tensor } from '../tensor/tensor.js';
+import { colorOf, type RGB } from './colormap.js';
+import type {
+  CoverageView,
+  ImageView,
+  LayerGeometry,
+  MimeBundle,
+  ReceptiveFieldView,
+  TensorView,
+} from './contract.js';
+import { MIME_TYPE } from './contract.js';
+import { bytesToBase64, cellScale, FRAME, floatsToBase64, Raster } from './raster.js';
+import { blockMean, limitsOf, type SampleLimits } from './sample.js';
+import { fmt, summarize } from './stats.js';
+import { encodePng } from '../io/png.js';
+
+export interface ReceptiveFieldDisplayOptions extends SampleLimits {
+  name?: string;
+  /** The input to draw the field on: an image [3, H, W] in [0, 1], a map [H, W] or [C, H, W], or [N, C, H, W]. */
+  input?: Tensor;
+  /** The effective receptive field to draw under the boxes: a result or an [H, W] map. */
+  erf?: EffectiveReceptiveField | Tensor;
+  /** Output units [i, j] whose boxes to outline (default: the ERF's unit, else the centre unit). */
+  units?: [number, number][];
+  /** Input size when neither the field nor an input gives one (default twice the field, at least 16). */
+  inputSize?: number | [number, number];
+}
+
+const BOX: RGB = [255, 127, 14];
+const ERF: RGB = [214, 39, 40];
+const MARGIN = 4;
+
+const pairText = (p: readonly number[]) => (p[0] === p[1] ? `${p[0]}` : `${p[0]}×${p[1]}`);
+
+function geometry(row: FieldRow): LayerGeometry {
+  const { name, kernel, stride, padding, dilation, jump, size, start } = row;
+  return { name, kernel, stride, padding, dilation, jump, size, start };
+}
+
+/** The input as a payload: an RGB image travels as PNG, anything else as a (down-sampled) HW map. */
+function inputView(
+  input: Tensor | undefined,
+  shape: Pair,
+  limits: Required<SampleLimits>,
+): TensorView | ImageView {
+  let x = input;
+  if (x && x.ndim === 4) x = new Tensor(x.data.subarray(0, x.size / x.shape[0]!), x.shape.slice(1));
+  if (x && x.ndim === 3 && (x.shape[0] === 3 || x.shape[0] === 4)) {
+    const stats = summarize(x.data);
+    if (stats.min >= 0 && stats.max <= 1) {
+      return {
+        version: 1,
+        kind: 'image',
+        mime: 'image/png',
+        data: bytesToBase64(encodePng(x)),
+        width: x.shape[2]!,
+        height: x.shape[1]!,
+      };
+    }
+  }
+  const [h, w] = shape;
+  let map = new Float32Array(h * w);
+  let note: string | undefined = input ? undefined : 'no input given: a blank grid';
+  if (x) {
+    const c = x.ndim === 3 ? x.shape[0]! : 1;
+    for (let k = 0; k < c; k++) for (let p = 0; p < h * w; p++) map[p]! += x.data[k * h * w + p]! / c;
+    if (c > 1) note = `mean of ${c} channels`;
+  }
+  const stats = summarize(map);
+  let f = 1;
+  while (Math.ceil(h / f) * Math.ceil(w / f) > limits.maxElements) f++;
+  if (f > 1) {
+    map = blockMean(map, 1, h, w, f);
+    note = [note, `down-sampled ${f}× for display`].filter(Boolean).join('; ');
+  }
+  return {
+    version: 1,
+    kind: 'tensor',
+    layout: 'HW',
+    shape: [Math.ceil(h / f), Math.ceil(w / f)],
+    dtype: 'float32',
+    data: floatsToBase64(map),
+    stats: { min: stats.min, max: stats.max, mean: stats.mean, std: stats.std },
+    cmap: 'gray',
+    range: [stats.min, stats.max],
+    ...(f > 1 && { sourceShape: [h, w] }),
+    ...(note && { note }),
+  };
+}
+
+function erfView(map: Tensor, limits: Required<SampleLimits>): TensorView {
+  const [h, w] = map.shape as Pair;
+  const stats = summarize(map.data);
+  let f = 1;
+  while (Math.ceil(h / f) * Math.ceil(w / f) > limits.maxElements) f++;
+  return {
+    version: 1,
+    kind: 'tensor',
+    name: 'effective receptive field',
+    layout: 'HW',
+    shape: [Math.ceil(h / f), Math.ceil(w / f)],
+    dtype: 'float32',
+    data: floatsToBase64(blockMean(map.data, 1, h, w, f)),
+    stats: { min: stats.min, max: stats.max, mean: stats.mean, std: stats.std },
+    cmap: 'viridis',
+    range: [0, stats.max],
+    ...(f > 1 && { sourceShape: [h, w], note: `down-sampled ${f}× for display` }),
+  };
+}
+
+/** The input picture under the overlay, one cell per `s` pixels. */
+function drawInput(r: Raster, input: Tensor | undefined, h: number, w: number, s: number): void {
+  if (!input) return;
+  const x =
+    input.ndim === 4
+      ? new Tensor(input.data.subarray(0, input.size / input.shape[0]!), input.shape.slice(1))
+      : input;
+  const c = x.ndim === 3 ? x.shape[0]! : 1;
+  const plane = h * w;
+  const stats = summarize(x.data);
+  const rgb = (c === 3 || c === 4) && stats.min >= 0 && stats.max <= 1;
+  for (let i = 0; i < h; i++) {
+    for (let j = 0; j < w; j++) {
+      const p = i * w + j;
+      let colour: RGB;
+      if (rgb) colour = [0, 1, 2].map((k) => Math.round(x.data[k * plane + p]! * 255)) as RGB;
+      else {
+        let v = 0;
+        for (let k = 0; k < c; k++) v += x.data[k * plane + p]! / c;
+        colour = colorOf('gray', v, stats.min, stats.max);
+      }
+      r.fillRect(MARGIN + j * s, MARGIN + i * s, s, s, colour);
+    }
+  }
+}
+
+/** The bundle of a receptive field on an input. */
+export function receptiveFieldBundle(
+  rf: ReceptiveField,
+  opts: ReceptiveFieldDisplayOptions = {},
+): MimeBundle {
+  const fn = 'show.receptiveField';
+  const limits = limitsOf(fn, opts);
+  const erfMap = opts.erf instanceof Tensor ? opts.erf : opts.erf?.map;
+  const input = opts.input ?? (opts.erf instanceof Tensor ? undefined : opts.erf?.input);
+  const inputSize: Pair | undefined =
+    (input ? (input.shape.slice(-2) as Pair) : undefined) ??
+    (erfMap ? (erfMap.shape as Pair) : undefined) ??
+    rf.inputSize ??
+    (opts.inputSize !== undefined
+      ? typeof opts.inputSize === 'number'
+        ? [opts.inputSize, opts.inputSize]
+        : opts.inputSize
+      : undefined) ??
+    (rf.size.map((n) => Math.max(16, 2 * n)) as Pair);
+  if (erfMap && (erfMap.ndim !== 2 || erfMap.shape[0] !== inputSize[0] || erfMap.shape[1] !== inputSize[1])) {
+    throw new ArgumentError(
+      `${fn}: erf must be an [H, W] map of the input's ${inputSize.join('×')}, got ${fmtShape(erfMap.shape)}`,
+    );
+  }
+  const field = rf.withInputSize(inputSize);
+  const out = field.outputShape!;
+  const erfUnit = opts.erf && !(opts.erf instanceof Tensor) ? opts.erf.unit : undefined;
+  const units = opts.units ?? [erfUnit ?? (out.map((n) => Math.floor((n - 1) / 2)) as Pair)];
+  for (const u of units) {
+    if (
+      !Array.isArray(u) ||
+      u.length !== 2 ||
+      u.some((v, a) => !Number.isInteger(v) || v < 0 || v >= out[a]!)
+    ) {
+      throw new ArgumentError(
+        `${fn}: units must be [i, j] within the ${out.join('×')} output, got ${JSON.stringify(u)}`,
+      );
+    }
+  }
+  const dilated = field.layers.some((l) => l.dilation[0] > 1 || l.dilation[1] > 1);
+  const reach = dilated ? coverage(field.layers) : undefined;
+  const payload: ReceptiveFieldView = {
+    version: 1,
+    kind: 'receptive-field',
+    ...(opts.name !== undefined && { name: opts.name }),
+    input: inputView(input, inputSize, limits),
+    inputShape: inputSize,
+    output: { shape: out },
+    layers: field.layers.map(geometry),
+    ...(erfMap && { erf: erfView(erfMap, limits) }),
+    ...(erfUnit && { erfUnit }),
+    units,
+    ...(reach && { reach: { shape: reach.shape, counts: reach.counts } }),
+  };
+
+  const [h, w] = inputSize;
+  const s = cellScale(w, h, 320, 16);
+  const r = new Raster(w * s + 2 * MARGIN, h * s + 2 * MARGIN);
+  drawInput(r, input, h, w, s);
+  if (erfMap) {
+    const peak = summarize(erfMap.data).max;
+    for (let i = 0; i < h; i++)
+      for (let j = 0; j < w; j++) {
+        const v = erfMap.data[i * w + j]!;
+        if (peak > 0 && v > 0) r.fillRect(MARGIN + j * s, MARGIN + i * s, s, s, ERF, 0.8 * (v / peak));
+      }
+  }
+  for (const [ui, uj] of units) {
+    const b = field.box(ui, uj);
+    if (reach && s >= 3) {
+      // Mark the cells the unit really reaches: the gaps between marks are the gridding holes.
+      for (let a = 0; a < reach.shape[0]; a++)
+        for (let c = 0; c < reach.shape[1]; c++) {
+          const [y, x] = [b.top + a, b.left + c];
+          if (reach.at(a, c) > 0 && y >= 0 && y < h && x >= 0 && x < w) {
+            const d = Math.max(1, Math.floor(s / 3));
+            r.fillRect(
+              MARGIN + x * s + Math.floor((s - d) / 2),
+              MARGIN + y * s + Math.floor((s - d) / 2),
+              d,
+              d,
+              BOX,
+            );
+          }
+        }
+    }
+    const top = Math.max(0, b.top);
+    const left = Math.max(0, b.left);
+    const bottom = Math.min(h - 1, b.bottom);
+    const right = Math.min(w - 1, b.right);
+    r.strokeRect(
+      MARGIN + left * s,
+      MARGIN + top * s,
+      (right - left + 1) * s,
+      (bottom - top + 1) * s,
+      BOX,
+      s >= 4 ? 2 : 1,
+    );
+  }
+  r.strokeRect(MARGIN - 1, MARGIN - 1, w * s + 2, h * s + 2, FRAME);
+
+  const lines = [
+    `${opts.name ? `${opts.name}: ` : ''}Receptive field of ${field.layers.length} layers, input ${h}×${w} → output ${out.join('×')}`,
+    ...fieldTable(field.layers),
+    `field ${pairText(field.size)}, jump ${pairText(field.jump)}, start ${pairText(field.start)}`,
+    ...units.map(([i, j]) => {
+      const b = field.box(i, j);
+      return `unit [${i}, ${j}] sees input rows ${b.top}..${b.bottom}, cols ${b.left}..${b.right}`;
+    }),
+  ];
+  if (reach) lines.push(`dilated: one unit reaches ${reach.reached} of ${reach.total} cells of its field`);
+  if (erfMap) {
+    const erf = opts.erf;
+    const support = erf && !(erf instanceof Tensor) ? erf.support() : null;
+    lines.push(
+      `effective receptive field${erfUnit ? ` of unit [${erfUnit.join(', ')}]` : ''}: peak ${fmt(summarize(erfMap.data).max)}` +
+        (support
+          ? `, support rows ${support.top}..${support.bottom}, cols ${support.left}..${support.right}`
+          : ''),
+    );
+  }
+  return { 'text/plain': lines.join('\n'), 'image/png': r.toPngBase64(), [MIME_TYPE]: payload };
+}
+
+function fieldTable(rows: FieldRow[]): string[] {
+  const header = ['layer', 'kernel', 'stride', 'padding', 'dilation', 'jump', 'size', 'start'];
+  const body = rows.map((l) => [
+    l.name,
+    ...[l.kernel, l.stride, l.padding, l.dilation, l.jump, l.size, l.start].map(pairText),
+  ]);
+  const widths = header.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
+  return [header, ...body].map((row) =>
+    row
+      .map((cell, c) => cell.padEnd(widths[c]!))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/** The bundle of a coverage count: white holes, viridis counts, a colour bar. */
+export function coverageBundle(c: Coverage, opts: { name?: string } = {}): MimeBundle {
+  const [h, w] = c.shape;
+  const levels = c.levels;
+  const hi = levels.at(-1) ?? 0;
+  const lo = levels.find((v) => v > 0) ?? 0;
+  const s = cellScale(w, h, 320, 24);
+  const bar = 22;
+  const r = new Raster(w * s + 2 * MARGIN + bar, Math.max(h * s, 48) + 2 * MARGIN);
+  for (let i = 0; i < h; i++)
+    for (let j = 0; j < w; j++) {
+      const v = c.at(i, j);
+      if (v > 0) r.fillRect(MARGIN + j * s, MARGIN + i * s, s, s, colorOf('viridis', v, lo, hi));
+    }
+  r.strokeRect(MARGIN - 1, MARGIN - 1, w * s + 2, h * s + 2, FRAME);
+  r.colorBar(MARGIN + w * s + 9, MARGIN + 1, 12, Math.max(h * s, 48) - 2, 'viridis');
+  let text: string;
+  let note: string | undefined;
+  if (c instanceof Checkerboard) {
+    const l = c.layers[0]!;
+    const interior = c.interiorLevels;
+    note = c.uniform
+      ? `even overlap: every interior cell is written ${interior[0]} times`
+      : `uneven overlap: interior cells are written ${interior.join(', ')} times`;
+    text = `Checkerboard overlap of a ${l.kernel.join('×')} stride-${pairText(l.stride)} transposed convolution (output ${h}×${w}): ${note}`;
+  } else {
+    const pct = ((100 * c.reached) / c.total).toFixed(1);
+    note = `${c.reached} of ${c.total} cells reached (${pct}%)`;
+    text = `Gridding coverage of ${c.layers.length} layers from output unit [${c.unit?.join(', ')}]: ${note}; paths per cell ${lo}..${hi}`;
+  }
+  const payload: CoverageView = {
+    version: 1,
+    kind: 'coverage',
+    ...(opts.name !== undefined && { name: opts.name }),
+    mode: c.mode,
+    shape: c.shape,
+    counts: c.counts,
+    reached: c.reached,
+    total: c.total,
+    cmap: 'viridis',
+    note,
+  };
+  return {
+    'text/plain': `${opts.name ? `${opts.name}: ` : ''}${text}`,
+    'image/png': r.toPngBase64(),
+    [MIME_TYPE]: payload,
+  };
+}

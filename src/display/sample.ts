@@ -1,0 +1,86 @@
+/**
+ * Down-sampling for display: a payload carries at most `maxElements` values and `maxChannels` maps, so a notebook
+ * stays small and a renderer stays quick. Channels past the cap are left out; maps are shrunk by an integer factor
+ * with a block mean (partial blocks at the edges average what they hold). Every reduction is described in a note
+ * the renderers show.
+ */
+import { ArgumentError } from '../errors.js';
+
+export interface SampleLimits {
+  /** Most values a payload carries (default 2^20: a 256×56×56 stack fits whole). */
+  maxElements?: number;
+  /** Most maps of a stack (channels) or filters per axis of a weight grid (default 256). */
+  maxChannels?: number;
+}
+
+export const DEFAULT_MAX_ELEMENTS = 1 << 20;
+export const DEFAULT_MAX_CHANNELS = 256;
+
+export function limitsOf(fn: string, opts: SampleLimits): { maxElements: number; maxChannels: number } {
+  const maxElements = opts.maxElements ?? DEFAULT_MAX_ELEMENTS;
+  const maxChannels = opts.maxChannels ?? DEFAULT_MAX_CHANNELS;
+  for (const [arg, v] of [
+    ['maxElements', maxElements],
+    ['maxChannels', maxChannels],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 1)
+      throw new ArgumentError(`${fn}: ${arg} must be a positive integer, got ${v}`);
+  }
+  return { maxElements, maxChannels };
+}
+
+/** Shrinks each of c maps of h×w by factor f (block mean). */
+export function blockMean(data: Float32Array, c: number, h: number, w: number, f: number): Float32Array {
+  if (f === 1) return data;
+  const oh = Math.ceil(h / f);
+  const ow = Math.ceil(w / f);
+  const out = new Float32Array(c * oh * ow);
+  for (let k = 0; k < c; k++) {
+    for (let i = 0; i < oh; i++) {
+      for (let j = 0; j < ow; j++) {
+        let s = 0;
+        let n = 0;
+        for (let y = i * f; y < Math.min(h, (i + 1) * f); y++) {
+          for (let x = j * f; x < Math.min(w, (j + 1) * f); x++) {
+            s += data[(k * h + y) * w + x]!;
+            n++;
+          }
+        }
+        out[(k * oh + i) * ow + j] = s / n;
+      }
+    }
+  }
+  return out;
+}
+
+export interface Sampled {
+  data: Float32Array;
+  /** [C, H, W] after sampling. */
+  shape: [number, number, number];
+  notes: string[];
+}
+
+/** Fits a stack of c maps of h×w into the limits: first the channel cap, then a spatial block mean. */
+export function fitMaps(
+  data: Float32Array,
+  c: number,
+  h: number,
+  w: number,
+  limits: Required<SampleLimits>,
+): Sampled {
+  const notes: string[] = [];
+  const keep = Math.min(c, limits.maxChannels, limits.maxElements);
+  if (keep < c) notes.push(`showing the first ${keep} of ${c} channels`);
+  let f = 1;
+  while (keep * Math.ceil(h / f) * Math.ceil(w / f) > limits.maxElements) f++;
+  const kept = keep < c ? data.subarray(0, keep * h * w) : data;
+  const out = blockMean(kept, keep, h, w, f);
+  const oh = Math.ceil(h / f);
+  const ow = Math.ceil(w / f);
+  if (f > 1) {
+    notes.push(
+      `down-sampled ${f}× (block mean) from ${h}×${w} to ${oh}×${ow} for display (maxElements ${limits.maxElements})`,
+    );
+  }
+  return { data: out, shape: [keep, oh, ow], notes };
+}
