@@ -4,6 +4,7 @@
  */
 import { ArgumentError, describe } from '../errors.js';
 import type { Backend } from './contract.js';
+import { loadNativeBackend } from './native.js';
 import { tsBackend } from './ts.js';
 
 export type { Backend, ConvGeometry, DeformGeometry } from './contract.js';
@@ -11,7 +12,10 @@ export type BackendName = Backend['name'];
 
 /** Loaders for the optional backends; each returns null (with a reason) when it cannot load here. */
 type Loader = () => { backend: Backend } | { reason: string };
-const loaders = new Map<BackendName, Loader>([['ts', () => ({ backend: tsBackend })]]);
+const loaders = new Map<BackendName, Loader>([
+  ['ts', () => ({ backend: tsBackend })],
+  ['native', loadNativeBackend],
+]);
 const loaded = new Map<BackendName, Backend | string>();
 const preference: BackendName[] = ['native', 'wasm', 'ts'];
 let current: Backend | null = null;

@@ -1,0 +1,70 @@
+/*
+ * Dispatch is data: the kernel table of each build, best first. The addon picks the first entry the CPU
+ * supports; the WASM module has SIMD128 and the scalar twin. Ops never branch on the instruction set.
+ */
+#include "convlab.h"
+
+#define GEMM(name) void name(size_t, size_t, size_t, const float*, const float*, float*, size_t);
+#define DW(name) void name(size_t, size_t, const float*, const ptrdiff_t*, const float*, float, float*);
+#ifdef __wasm__
+GEMM(f32_gemm_6x8__wasmsimd) GEMM(f32_gemm_4x8__wasmsimd) DW(f32_dwconv_row__wasmsimd)
+#else
+GEMM(f32_gemm_8x32__avx512) GEMM(f32_gemm_4x32__avx512) DW(f32_dwconv_row__avx512)
+GEMM(f32_gemm_6x16__avx2) GEMM(f32_gemm_4x16__avx2) DW(f32_dwconv_row__avx2)
+GEMM(f32_gemm_6x8__sse2) GEMM(f32_gemm_4x8__sse2) DW(f32_dwconv_row__sse2)
+#endif
+GEMM(f32_gemm_4x4__scalar) GEMM(f32_gemm_2x4__scalar) DW(f32_dwconv_row__scalar)
+
+static const cl_config configs[] = {
+#ifdef __wasm__
+    {"wasmsimd", f32_gemm_6x8__wasmsimd, 6, 8, f32_gemm_4x8__wasmsimd, 4, f32_dwconv_row__wasmsimd, 256},
+#else
+    {"avx512", f32_gemm_8x32__avx512, 8, 32, f32_gemm_4x32__avx512, 4, f32_dwconv_row__avx512, 256},
+    {"avx2", f32_gemm_6x16__avx2, 6, 16, f32_gemm_4x16__avx2, 4, f32_dwconv_row__avx2, 256},
+    {"sse2", f32_gemm_6x8__sse2, 6, 8, f32_gemm_4x8__sse2, 4, f32_dwconv_row__sse2, 256},
+#endif
+    {"scalar", f32_gemm_4x4__scalar, 4, 4, f32_gemm_2x4__scalar, 2, f32_dwconv_row__scalar, 256},
+};
+
+static int selected = -1;
+
+const cl_config* cl_configs(int* count) {
+  *count = (int)(sizeof configs / sizeof configs[0]);
+  return configs;
+}
+
+/* Whether this CPU runs an entry's kernels. */
+static int supported(const cl_config* c) {
+#if defined(__x86_64__) && !defined(__wasm__)
+  const char* n = c->name;
+  if (n[0] == 'a' && n[3] == '5') return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+  if (n[0] == 'a' && n[3] == '2') return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+  (void)c;
+  return 1;
+}
+
+int cl_select(const char* name) {
+  int count;
+  cl_configs(&count);
+  for (int i = 0; i < count; i++) {
+    const char* a = configs[i].name;
+    const char* b = name;
+    while (*a && *a == *b) a++, b++;
+    if (*a == 0 && *b == 0 && supported(&configs[i])) {
+      selected = i;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+const cl_config* cl_current(void) {
+  if (selected < 0) {
+    int count;
+    cl_configs(&count);
+    for (selected = 0; selected < count - 1 && !supported(&configs[selected]); selected++) {
+    }
+  }
+  return &configs[selected];
+}

@@ -1,0 +1,358 @@
+/*
+ * Convolution forward and both gradients on the packed GEMM engine, without an im2col matrix: the B packer reads
+ * receptive fields straight from the input. Depthwise (one input channel per group, stride 1, 2-D) has its own
+ * direct kernel. Backward-data with stride 1 is the forward of the flipped kernel; otherwise it is a GEMM into a
+ * per-thread column block and a scatter (col2im) of that block into its own input channels, so threads never race.
+ */
+#include <string.h>
+
+#include "gemm.h"
+
+typedef struct {
+  const cl_geom* g;
+  const float* x; /* one image, first channel of the group */
+  int inPlane, outPlane;
+} im2col_src;
+
+/* Writes len values of im2col row r (channel, kd, kh, kw) for output positions p0 … p0+len. */
+static void im2col_row(const im2col_src* s, int r, int p0, int len, float* dst) {
+  const cl_geom* g = s->g;
+  int kw = r % g->kernel[2], t = r / g->kernel[2];
+  int kh = t % g->kernel[1];
+  t /= g->kernel[1];
+  int kd = t % g->kernel[0], c = t / g->kernel[0];
+  const float* xc = s->x + (size_t)c * s->inPlane;
+  int ow = p0 % g->out[2], oh = (p0 / g->out[2]) % g->out[1], od = p0 / (g->out[2] * g->out[1]);
+  int sW = g->stride[2], iwOff = kw * g->dil[2] - g->pad[2];
+  while (len > 0) {
+    int seg = g->out[2] - ow < len ? g->out[2] - ow : len;
+    int id = od * g->stride[0] - g->pad[0] + kd * g->dil[0];
+    int ih = oh * g->stride[1] - g->pad[1] + kh * g->dil[1];
+    if (id < 0 || id >= g->in[0] || ih < 0 || ih >= g->in[1]) {
+      memset(dst, 0, (size_t)seg * sizeof(float));
+    } else {
+      const float* row = xc + ((size_t)id * g->in[1] + ih) * g->in[2];
+      int iw0 = ow * sW + iwOff;
+      if (sW == 1) {
+        int lo = iw0 < 0 ? -iw0 : 0;
+        int hi = g->in[2] - iw0 < seg ? g->in[2] - iw0 : seg;
+        if (hi < lo) hi = lo;
+        if (lo > seg) lo = hi = seg;
+        memset(dst, 0, (size_t)lo * sizeof(float));
+        memcpy(dst + lo, row + iw0 + lo, (size_t)(hi - lo) * sizeof(float));
+        memset(dst + hi, 0, (size_t)(seg - hi) * sizeof(float));
+      } else {
+        for (int j = 0; j < seg; j++) {
+          int iw = iw0 + j * sW;
+          dst[j] = iw >= 0 && iw < g->in[2] ? row[iw] : 0.0f;
+        }
+      }
+    }
+    dst += seg;
+    len -= seg;
+    ow = 0;
+    if (++oh == g->out[1]) oh = 0, od++;
+  }
+}
+
+/* B = im2col matrix (rows: receptive-field elements, columns: output positions). */
+static void pack_im2col(const void* src, int k0, int kc, int n0, int nc, int nr, float* dst) {
+  for (int j0 = 0; j0 < nc; j0 += nr) {
+    int cols = nc - j0 < nr ? nc - j0 : nr;
+    for (int p = 0; p < kc; p++) {
+      float* d = dst + (size_t)p * nr;
+      im2col_row(src, k0 + p, n0 + j0, cols, d);
+      for (int j = cols; j < nr; j++) d[j] = 0;
+    }
+    dst += (size_t)kc * nr;
+  }
+}
+
+/* B = im2colᵀ (rows: output positions, columns: receptive-field elements), for the filter gradient. */
+static void pack_im2col_t(const void* src, int k0, int kc, int n0, int nc, int nr, float* dst) {
+  float row[1024];
+  for (int j0 = 0; j0 < nc; j0 += nr) {
+    int cols = nc - j0 < nr ? nc - j0 : nr;
+    for (int j = 0; j < cols; j++) {
+      im2col_row(src, n0 + j0 + j, k0, kc, row);
+      for (int p = 0; p < kc; p++) dst[(size_t)p * nr + j] = row[p];
+    }
+    for (int p = 0; p < kc; p++)
+      for (int j = cols; j < nr; j++) dst[(size_t)p * nr + j] = 0;
+    dst += (size_t)kc * nr;
+  }
+}
+
+static int is_pointwise(const cl_geom* g) {
+  for (int d = 0; d < 3; d++)
+    if (g->kernel[d] != 1 || g->stride[d] != 1 || g->pad[d] != 0 || g->in[d] != g->out[d]) return 0;
+  return 1;
+}
+
+/* Depthwise fast path: 2-D, one input channel per group, stride 1. */
+static int is_depthwise(const cl_geom* g) {
+  return g->c == g->groups && g->in[0] == 1 && g->out[0] == 1 && g->kernel[0] == 1 && g->pad[0] == 0 &&
+         g->stride[1] == 1 && g->stride[2] == 1 && g->kernel[1] * g->kernel[2] <= 64;
+}
+
+static int plane(const int* s) { return s[0] * s[1] * s[2]; }
+static int ksize(const cl_geom* g) { return g->kernel[0] * g->kernel[1] * g->kernel[2]; }
+
+/* The zero-padded copy of one input plane that the depthwise kernels read: height oH + dH(kH−1), width likewise. */
+static void pad_plane(const cl_geom* g, const float* x, float* dst, int hp, int wp) {
+  memset(dst, 0, (size_t)hp * wp * sizeof(float));
+  for (int h = 0; h < hp; h++) {
+    int ih = h - g->pad[1];
+    if (ih < 0 || ih >= g->in[1]) continue;
+    int lo = g->pad[2], n = g->in[2];
+    if (lo + n > wp) n = wp - lo;
+    if (n > 0) memcpy(dst + (size_t)h * wp + lo, x + (size_t)ih * g->in[2], (size_t)n * sizeof(float));
+  }
+}
+
+static size_t dw_plane_floats(const cl_geom* g) {
+  int hp = g->out[1] + g->dil[1] * (g->kernel[1] - 1), wp = g->out[2] + g->dil[2] * (g->kernel[2] - 1) + 64;
+  return (size_t)hp * wp;
+}
+
+typedef struct {
+  const cl_geom* g;
+  const float *x, *w, *bias, *gy;
+  float *y, *ws;
+  size_t wsPer;
+  int parts; /* chunks per (image, group) or per group */
+} conv_job;
+
+static void dw_forward_task(void* ctx, int task, int thread) {
+  conv_job* j = ctx;
+  const cl_geom* g = j->g;
+  const cl_config* cfg = cl_current();
+  int n = task / g->k, k = task % g->k, kg = g->k / g->groups, c = k / kg;
+  int hp = g->out[1] + g->dil[1] * (g->kernel[1] - 1), wp = g->out[2] + g->dil[2] * (g->kernel[2] - 1);
+  float* padded = j->ws + (size_t)thread * j->wsPer;
+  pad_plane(g, j->x + ((size_t)n * g->c + c) * plane(g->in), padded, hp, wp);
+  ptrdiff_t off[64];
+  int taps = g->kernel[1] * g->kernel[2];
+  for (int t = 0; t < taps; t++)
+    off[t] = (ptrdiff_t)(t / g->kernel[2]) * g->dil[1] * wp + (t % g->kernel[2]) * g->dil[2];
+  float b = j->bias ? j->bias[k] : 0.0f;
+  float* y = j->y + ((size_t)n * g->k + k) * plane(g->out);
+  for (int oh = 0; oh < g->out[1]; oh++)
+    cfg->dw_row((size_t)g->out[2], (size_t)taps, j->w + (size_t)k * taps, off, padded + (size_t)oh * wp, b,
+                y + (size_t)oh * g->out[2]);
+}
+
+static void forward_task(void* ctx, int task, int thread) {
+  conv_job* j = ctx;
+  const cl_geom* g = j->g;
+  const cl_config* cfg = cl_current();
+  int part = task % j->parts, ng = task / j->parts, grp = ng % g->groups, n = ng / g->groups;
+  int cg = g->c / g->groups, kg = g->k / g->groups, rows = cg * ksize(g), P = plane(g->out);
+  int strips = (P + cfg->nr - 1) / cfg->nr, lo, hi;
+  cl_chunk(strips, j->parts, part, &lo, &hi);
+  lo *= cfg->nr;
+  hi = hi * cfg->nr < P ? hi * cfg->nr : P;
+  if (hi <= lo) return;
+  float* y = j->y + ((size_t)n * g->k + (size_t)grp * kg) * P;
+  for (int k = 0; k < kg; k++) {
+    float b = j->bias ? j->bias[grp * kg + k] : 0.0f;
+    for (int p = lo; p < hi; p++) y[(size_t)k * P + p] = b;
+  }
+  const float* x = j->x + ((size_t)n * g->c + (size_t)grp * cg) * plane(g->in);
+  cl_mat a = {j->w + (size_t)grp * kg * rows, rows, 0};
+  float* ws = j->ws + (size_t)thread * j->wsPer;
+  if (is_pointwise(g)) {
+    cl_mat b = {x, P, 0};
+    cl_gemm_core(cfg, kg, rows, lo, hi, &a, 1.0f, cl_pack_b_matrix, &b, y, P, ws);
+  } else {
+    im2col_src s = {g, x, plane(g->in), P};
+    cl_gemm_core(cfg, kg, rows, lo, hi, &a, 1.0f, pack_im2col, &s, y, P, ws);
+  }
+}
+
+/* Chunks per (image, group) so that every thread gets work and chunks stay a few strips wide. */
+static int parts_for(int items, int strips) {
+  int t = cl_threads();
+  if (t == 1) return 1;
+  int want = (4 * t + items - 1) / items;
+  return want < strips ? want : strips > 0 ? strips : 1;
+}
+
+static size_t forward_ws_per(const cl_geom* g) {
+  if (is_depthwise(g)) return dw_plane_floats(g);
+  return cl_gemm_core_workspace(cl_current(), g->k / g->groups);
+}
+
+void cl_conv_forward(const cl_geom* g, const float* x, const float* w, const float* bias, float* y, float* ws) {
+  conv_job j = {g, x, w, bias, 0, y, ws, forward_ws_per(g), 1};
+  if (is_depthwise(g)) {
+    cl_parallel_for(g->n * g->k, dw_forward_task, &j);
+    return;
+  }
+  int strips = (plane(g->out) + cl_current()->nr - 1) / cl_current()->nr;
+  j.parts = parts_for(g->n * g->groups, strips);
+  cl_parallel_for(g->n * g->groups * j.parts, forward_task, &j);
+}
+
+/* Backward data with stride 1 as a forward convolution of gy with the flipped, transposed kernel. */
+static int flip_geom(const cl_geom* g, cl_geom* f) {
+  for (int d = 0; d < 3; d++) {
+    int p = g->dil[d] * (g->kernel[d] - 1) - g->pad[d];
+    if (g->stride[d] != 1 || p < 0) return 0;
+    f->in[d] = g->out[d], f->out[d] = g->in[d], f->kernel[d] = g->kernel[d];
+    f->stride[d] = 1, f->pad[d] = p, f->dil[d] = g->dil[d];
+  }
+  f->n = g->n, f->c = g->k, f->k = g->c, f->groups = g->groups;
+  return 1;
+}
+
+static void flip_weight(const cl_geom* g, const float* w, float* wf) {
+  int cg = g->c / g->groups, kg = g->k / g->groups, ks = ksize(g);
+  for (int grp = 0; grp < g->groups; grp++)
+    for (int k = 0; k < kg; k++)
+      for (int c = 0; c < cg; c++) {
+        const float* src = w + ((size_t)(grp * kg + k) * cg + c) * ks;
+        float* dst = wf + ((size_t)(grp * cg + c) * kg + k) * ks;
+        for (int r = 0; r < ks; r++) dst[r] = src[ks - 1 - r];
+      }
+}
+
+/* Channels per column block of the GEMM + col2im path. */
+static int col_block(const cl_geom* g) {
+  int cg = g->c / g->groups;
+  return cg < 8 ? cg : 8;
+}
+
+static void col2im_task(void* ctx, int task, int thread) {
+  conv_job* j = ctx;
+  const cl_geom* g = j->g;
+  const cl_config* cfg = cl_current();
+  int cg = g->c / g->groups, kg = g->k / g->groups, ks = ksize(g), rows = cg * ks, P = plane(g->out);
+  int cb = col_block(g), blocks = (cg + cb - 1) / cb;
+  int blk = task % blocks, ng = task / blocks, grp = ng % g->groups, n = ng / g->groups;
+  int c0 = blk * cb, c1 = c0 + cb < cg ? c0 + cb : cg, m = (c1 - c0) * ks;
+  float* cols = j->ws + (size_t)thread * j->wsPer;
+  float* gws = cols + (size_t)m * P;
+  memset(cols, 0, (size_t)m * P * sizeof(float));
+  cl_mat a = {j->w + (size_t)grp * kg * rows + (size_t)c0 * ks, rows, 1};
+  cl_mat b = {j->gy + ((size_t)n * g->k + (size_t)grp * kg) * P, P, 0};
+  cl_gemm_core(cfg, m, kg, 0, P, &a, 1.0f, cl_pack_b_matrix, &b, cols, P, gws);
+  int iP = plane(g->in);
+  float* gx = j->y + ((size_t)n * g->c + (size_t)grp * cg + c0) * iP;
+  memset(gx, 0, (size_t)(c1 - c0) * iP * sizeof(float));
+  for (int r = 0; r < m; r++) {
+    int kw = r % g->kernel[2], t = r / g->kernel[2], kh = t % g->kernel[1];
+    t /= g->kernel[1];
+    int kd = t % g->kernel[0], c = t / g->kernel[0];
+    float* xc = gx + (size_t)c * iP;
+    const float* col = cols + (size_t)r * P;
+    for (int od = 0; od < g->out[0]; od++) {
+      int id = od * g->stride[0] - g->pad[0] + kd * g->dil[0];
+      for (int oh = 0; oh < g->out[1]; oh++, col += g->out[2]) {
+        int ih = oh * g->stride[1] - g->pad[1] + kh * g->dil[1];
+        if (id < 0 || id >= g->in[0] || ih < 0 || ih >= g->in[1]) continue;
+        float* row = xc + ((size_t)id * g->in[1] + ih) * g->in[2];
+        for (int ow = 0; ow < g->out[2]; ow++) {
+          int iw = ow * g->stride[2] - g->pad[2] + kw * g->dil[2];
+          if (iw >= 0 && iw < g->in[2]) row[iw] += col[ow];
+        }
+      }
+    }
+  }
+}
+
+static size_t col2im_ws_per(const cl_geom* g) {
+  int m = col_block(g) * ksize(g);
+  return (size_t)m * plane(g->out) + cl_gemm_core_workspace(cl_current(), m);
+}
+
+static size_t weight_floats(const cl_geom* g) { return (size_t)g->k * (g->c / g->groups) * ksize(g) + 16; }
+
+void cl_conv_backward_data(const cl_geom* g, const float* gy, const float* w, float* gx, float* ws) {
+  cl_geom f;
+  if (flip_geom(g, &f)) {
+    flip_weight(g, w, ws);
+    cl_conv_forward(&f, gy, ws, 0, gx, ws + weight_floats(g));
+    return;
+  }
+  conv_job j = {g, 0, w, 0, gy, gx, ws, col2im_ws_per(g), 1};
+  int cg = g->c / g->groups, blocks = (cg + col_block(g) - 1) / col_block(g);
+  cl_parallel_for(g->n * g->groups * blocks, col2im_task, &j);
+}
+
+/* Depthwise filter gradient: per channel, a dot product of gy with each shifted window of the padded input. */
+static void dw_filter_task(void* ctx, int k, int thread) {
+  conv_job* j = ctx;
+  const cl_geom* g = j->g;
+  int kg = g->k / g->groups, c = k / kg, taps = g->kernel[1] * g->kernel[2], oW = g->out[2];
+  int hp = g->out[1] + g->dil[1] * (g->kernel[1] - 1), wp = g->out[2] + g->dil[2] * (g->kernel[2] - 1);
+  float* padded = j->ws + (size_t)thread * j->wsPer;
+  float* gw = j->y + (size_t)k * taps;
+  for (int t = 0; t < taps; t++) gw[t] = 0;
+  for (int n = 0; n < g->n; n++) {
+    pad_plane(g, j->x + ((size_t)n * g->c + c) * plane(g->in), padded, hp, wp);
+    const float* gy = j->gy + ((size_t)n * g->k + k) * plane(g->out);
+    for (int t = 0; t < taps; t++) {
+      const float* base = padded + (size_t)(t / g->kernel[2]) * g->dil[1] * wp + (t % g->kernel[2]) * g->dil[2];
+      float acc[8] = {0};
+      for (int oh = 0; oh < g->out[1]; oh++) {
+        const float* xr = base + (size_t)oh * wp;
+        const float* gr = gy + (size_t)oh * oW;
+        int ow = 0;
+        for (; ow + 8 <= oW; ow += 8)
+          for (int v = 0; v < 8; v++) acc[v] += xr[ow + v] * gr[ow + v];
+        for (; ow < oW; ow++) acc[0] += xr[ow] * gr[ow];
+      }
+      gw[t] += acc[0] + acc[1] + acc[2] + acc[3] + acc[4] + acc[5] + acc[6] + acc[7];
+    }
+  }
+}
+
+static void filter_task(void* ctx, int task, int thread) {
+  conv_job* j = ctx;
+  const cl_geom* g = j->g;
+  const cl_config* cfg = cl_current();
+  int part = task % j->parts, grp = task / j->parts;
+  int cg = g->c / g->groups, kg = g->k / g->groups, rows = cg * ksize(g), P = plane(g->out);
+  int strips = (rows + cfg->nr - 1) / cfg->nr, lo, hi;
+  cl_chunk(strips, j->parts, part, &lo, &hi);
+  lo *= cfg->nr;
+  hi = hi * cfg->nr < rows ? hi * cfg->nr : rows;
+  if (hi <= lo) return;
+  float* gw = j->y + (size_t)grp * kg * rows;
+  for (int k = 0; k < kg; k++) memset(gw + (size_t)k * rows + lo, 0, (size_t)(hi - lo) * sizeof(float));
+  float* ws = j->ws + (size_t)thread * j->wsPer;
+  for (int n = 0; n < g->n; n++) {
+    cl_mat a = {j->gy + ((size_t)n * g->k + (size_t)grp * kg) * P, P, 0};
+    const float* x = j->x + ((size_t)n * g->c + (size_t)grp * cg) * plane(g->in);
+    if (is_pointwise(g)) {
+      cl_mat b = {x, P, 1};
+      cl_gemm_core(cfg, kg, P, lo, hi, &a, 1.0f, cl_pack_b_matrix, &b, gw, rows, ws);
+    } else {
+      im2col_src s = {g, x, plane(g->in), P};
+      cl_gemm_core(cfg, kg, P, lo, hi, &a, 1.0f, pack_im2col_t, &s, gw, rows, ws);
+    }
+  }
+}
+
+void cl_conv_backward_filter(const cl_geom* g, const float* x, const float* gy, float* gw, float* ws) {
+  if (is_depthwise(g)) {
+    conv_job j = {g, x, 0, 0, gy, gw, ws, dw_plane_floats(g), 1};
+    cl_parallel_for(g->k, dw_filter_task, &j);
+    return;
+  }
+  conv_job j = {g, x, 0, 0, gy, gw, ws, cl_gemm_core_workspace(cl_current(), g->k / g->groups), 1};
+  int strips = (g->c / g->groups * ksize(g) + cl_current()->nr - 1) / cl_current()->nr;
+  j.parts = parts_for(g->groups, strips);
+  cl_parallel_for(g->groups * j.parts, filter_task, &j);
+}
+
+size_t cl_conv_workspace(const cl_geom* g) {
+  size_t t = (size_t)cl_threads();
+  size_t fwd = forward_ws_per(g) * t;
+  size_t flt = (is_depthwise(g) ? dw_plane_floats(g) : cl_gemm_core_workspace(cl_current(), g->k / g->groups)) * t;
+  cl_geom f;
+  size_t bwd = flip_geom(g, &f) ? weight_floats(g) + forward_ws_per(&f) * t : col2im_ws_per(g) * t;
+  size_t m = fwd > flt ? fwd : flt;
+  return (m > bwd ? m : bwd) + 64;
+}

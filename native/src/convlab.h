@@ -1,0 +1,61 @@
+/*
+ * convlab's C core: the backend contract's heavy primitives, compiled both to the Node addon (per-ISA kernels,
+ * chosen at run time) and to WebAssembly (SIMD128). Callers own every buffer; scratch comes from a workspace
+ * the caller sizes with the *_workspace functions, so no call allocates.
+ */
+#ifndef CONVLAB_H
+#define CONVLAB_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* Geometry of a grouped 3-D convolution (a 2-D one has depth 1), as in src/backend/contract.ts. */
+typedef struct {
+  int n, c, k, groups;
+  int in[3], out[3], kernel[3], stride[3], pad[3], dil[3];
+} cl_geom;
+
+/* Geometry of deformable sampling (torchvision semantics). */
+typedef struct {
+  int n, c, inH, inW, outH, outW, kH, kW, sH, sW, pH, pW, dH, dW, offsetGroups;
+} cl_deform;
+
+/* out[0..kc) of packed A (mr floats per k) times packed B (nr floats per k) accumulated into C. */
+typedef void (*cl_gemm_ukernel)(size_t m, size_t n, size_t kc, const float* a, const float* b, float* c,
+                                size_t ldc);
+/* One output row of a depthwise convolution with stride 1: y[i] = b + Σ_t w[t] · x[i + off[t]], i < len. */
+typedef void (*cl_dw_row)(size_t len, size_t taps, const float* w, const ptrdiff_t* off, const float* x,
+                          float b, float* y);
+
+typedef struct {
+  const char* name;
+  cl_gemm_ukernel gemm; /* the main tile */
+  int mr, nr;
+  cl_gemm_ukernel gemm_small; /* for matrices of at most mr_small rows */
+  int mr_small;
+  cl_dw_row dw_row;
+  int kc; /* depth of a packed panel: keeps an nr-wide strip of B in L1 */
+} cl_config;
+
+/* The kernel table of this build, best first; cl_select picks one by name (tests run every entry). */
+const cl_config* cl_configs(int* count);
+int cl_select(const char* name);
+const cl_config* cl_current(void);
+
+/* Parallel loop: fn(ctx, task, thread) for task in [0, tasks); provided by the platform (pool or workers). */
+typedef void (*cl_task_fn)(void* ctx, int task, int thread);
+void cl_parallel_for(int tasks, cl_task_fn fn, void* ctx);
+int cl_threads(void);
+
+size_t cl_gemm_workspace(int m, int n, int k);
+void cl_gemm(int transA, int transB, int m, int n, int k, float alpha, const float* a, int lda, const float* b,
+             int ldb, float beta, float* c, int ldc, float* ws);
+
+size_t cl_conv_workspace(const cl_geom* g);
+void cl_conv_forward(const cl_geom* g, const float* x, const float* w, const float* bias, float* y, float* ws);
+void cl_conv_backward_data(const cl_geom* g, const float* gy, const float* w, float* gx, float* ws);
+void cl_conv_backward_filter(const cl_geom* g, const float* x, const float* gy, float* gw, float* ws);
+
+void cl_deform_im2col(const cl_deform* g, const float* x, const float* offset, const float* mask, float* columns);
+void cl_deform_col2im(const cl_deform* g, const float* x, const float* offset, const float* mask,
+                      const float* gcol, float* gx, float* goffset, float* gmask);
+#endif

@@ -1,0 +1,147 @@
+/*
+ * Packed GEMM in the BLIS/XNNPACK organisation: for each kc-deep slice, A is packed into mr-row panels and B into
+ * nr-column strips, then the microkernel of the current config runs over mr×nr tiles, a strip of B staying in L1
+ * while the A panels stream from L2. Also the contract's gemm primitive on top of it.
+ */
+#include "gemm.h"
+
+#include <string.h>
+
+static int round_up(int x, int m) { return (x + m - 1) / m * m; }
+
+size_t cl_gemm_core_workspace(const cl_config* cfg, int m) {
+  return (size_t)round_up(m, cfg->mr) * cfg->kc + (size_t)CL_NC * cfg->kc + 64;
+}
+
+static void pack_a(const cl_mat* a, int m, int k0, int kc, int mr, float alpha, float* dst) {
+  for (int i0 = 0; i0 < m; i0 += mr) {
+    int rows = m - i0 < mr ? m - i0 : mr;
+    if (!a->trans) {
+      for (int i = 0; i < rows; i++) {
+        const float* src = a->p + (size_t)(i0 + i) * a->ld + k0;
+        for (int p = 0; p < kc; p++) dst[p * mr + i] = alpha * src[p];
+      }
+    } else {
+      for (int p = 0; p < kc; p++) {
+        const float* src = a->p + (size_t)(k0 + p) * a->ld + i0;
+        for (int i = 0; i < rows; i++) dst[p * mr + i] = alpha * src[i];
+      }
+    }
+    for (int i = rows; i < mr; i++)
+      for (int p = 0; p < kc; p++) dst[p * mr + i] = 0;
+    dst += (size_t)kc * mr;
+  }
+}
+
+void cl_pack_b_matrix(const void* src, int k0, int kc, int n0, int nc, int nr, float* dst) {
+  const cl_mat* b = src;
+  for (int j0 = 0; j0 < nc; j0 += nr) {
+    int cols = nc - j0 < nr ? nc - j0 : nr;
+    if (!b->trans) {
+      for (int p = 0; p < kc; p++) {
+        float* d = dst + (size_t)p * nr;
+        memcpy(d, b->p + (size_t)(k0 + p) * b->ld + n0 + j0, cols * sizeof(float));
+        for (int j = cols; j < nr; j++) d[j] = 0;
+      }
+    } else {
+      for (int j = 0; j < cols; j++) {
+        const float* s = b->p + (size_t)(n0 + j0 + j) * b->ld + k0;
+        for (int p = 0; p < kc; p++) dst[(size_t)p * nr + j] = s[p];
+      }
+      for (int p = 0; p < kc; p++)
+        for (int j = cols; j < nr; j++) dst[(size_t)p * nr + j] = 0;
+    }
+    dst += (size_t)kc * nr;
+  }
+}
+
+void cl_gemm_core(const cl_config* cfg, int m, int k, int n0, int n1, const cl_mat* a, float alpha, cl_pack_b pack,
+                  const void* bsrc, float* c, int ldc, float* ws) {
+  int small = m <= cfg->mr_small;
+  cl_gemm_ukernel uk = small ? cfg->gemm_small : cfg->gemm;
+  int mr = small ? cfg->mr_small : cfg->mr, nr = cfg->nr, kcMax = cfg->kc;
+  float* apack = ws;
+  float* bpack = ws + (size_t)round_up(m, cfg->mr) * kcMax;
+  for (int k0 = 0; k0 < k; k0 += kcMax) {
+    int kc = k - k0 < kcMax ? k - k0 : kcMax;
+    pack_a(a, m, k0, kc, mr, alpha, apack);
+    for (int nb = n0; nb < n1; nb += CL_NC) {
+      int nc = n1 - nb < CL_NC ? n1 - nb : CL_NC;
+      pack(bsrc, k0, kc, nb, nc, nr, bpack);
+      for (int mb = 0; mb < m; mb += CL_MC) {
+        int me = m - mb < CL_MC ? m : mb + CL_MC;
+        for (int j0 = 0; j0 < nc; j0 += nr) {
+          const float* bs = bpack + (size_t)j0 * kc;
+          size_t cols = (size_t)(nc - j0 < nr ? nc - j0 : nr);
+          for (int i0 = mb; i0 < me; i0 += mr) {
+            size_t rows = (size_t)(me - i0 < mr ? me - i0 : mr);
+            uk(rows, cols, (size_t)kc, apack + (size_t)i0 * kc, bs, c + (size_t)i0 * ldc + nb + j0, (size_t)ldc);
+          }
+        }
+      }
+    }
+  }
+}
+
+/* The contract's gemm: C = alpha·op(A)·op(B) + beta·C, split over column (or row) chunks across threads. */
+typedef struct {
+  const cl_config* cfg;
+  int m, n, k, byRows, parts;
+  cl_mat a, b;
+  float alpha;
+  float* c;
+  int ldc;
+  float* ws;
+  size_t wsPer;
+} gemm_job;
+
+static void gemm_task(void* ctx, int task, int thread) {
+  gemm_job* j = ctx;
+  float* ws = j->ws + (size_t)thread * j->wsPer;
+  int lo, hi;
+  if (j->byRows) {
+    cl_chunk(j->m, j->parts, task, &lo, &hi);
+    if (hi <= lo) return;
+    cl_mat a = j->a;
+    a.p += a.trans ? (size_t)lo : (size_t)lo * a.ld;
+    cl_gemm_core(j->cfg, hi - lo, j->k, 0, j->n, &a, j->alpha, cl_pack_b_matrix, &j->b, j->c + (size_t)lo * j->ldc,
+                 j->ldc, ws);
+  } else {
+    int strips = (j->n + j->cfg->nr - 1) / j->cfg->nr;
+    cl_chunk(strips, j->parts, task, &lo, &hi);
+    lo *= j->cfg->nr;
+    hi = hi * j->cfg->nr < j->n ? hi * j->cfg->nr : j->n;
+    if (hi <= lo) return;
+    cl_gemm_core(j->cfg, j->m, j->k, lo, hi, &j->a, j->alpha, cl_pack_b_matrix, &j->b, j->c, j->ldc, ws);
+  }
+}
+
+size_t cl_gemm_workspace(int m, int n, int k) {
+  (void)n, (void)k;
+  return cl_gemm_core_workspace(cl_current(), m) * (size_t)cl_threads();
+}
+
+void cl_gemm(int transA, int transB, int m, int n, int k, float alpha, const float* a, int lda, const float* b,
+             int ldb, float beta, float* c, int ldc, float* ws) {
+  for (int i = 0; i < m; i++) {
+    float* row = c + (size_t)i * ldc;
+    if (beta == 0)
+      memset(row, 0, (size_t)n * sizeof(float));
+    else if (beta != 1)
+      for (int j = 0; j < n; j++) row[j] *= beta;
+  }
+  if (k == 0 || alpha == 0 || m == 0 || n == 0) return;
+  gemm_job j = {cl_current(), m, n, k, 0, 1, {a, lda, transA}, {b, ldb, transB}, alpha, c, ldc, ws, 0};
+  j.wsPer = cl_gemm_core_workspace(j.cfg, m);
+  int threads = cl_threads();
+  double flops = 2.0 * m * n * k;
+  if (threads > 1 && flops > 2e5) {
+    int strips = (n + j.cfg->nr - 1) / j.cfg->nr;
+    if (strips >= threads) j.parts = strips < threads * 2 ? threads : threads * 2;
+    else {
+      j.byRows = 1;
+      j.parts = m < threads ? m : threads;
+    }
+  }
+  cl_parallel_for(j.parts, gemm_task, &j);
+}

@@ -1,0 +1,33 @@
+/* The packed GEMM engine shared by every primitive: A from a matrix, B from any packer (matrix or im2col view). */
+#ifndef CL_GEMM_H
+#define CL_GEMM_H
+#include "convlab.h"
+
+/* Columns of B per packed block: with kc rows it stays in L2 while the A panel streams. */
+#define CL_NC 512
+#define CL_MC 128
+
+typedef struct {
+  const float* p;
+  int ld, trans; /* element (i, k) is p[i*ld + k], or p[k*ld + i] when trans */
+} cl_mat;
+
+/* Packs B rows [k0, k0+kc) × columns [n0, n0+nc) into nr-wide strips of kc·nr floats, zero-padded. */
+typedef void (*cl_pack_b)(const void* src, int k0, int kc, int n0, int nc, int nr, float* dst);
+
+void cl_pack_b_matrix(const void* src, int k0, int kc, int n0, int nc, int nr, float* dst);
+
+/* Floats of workspace one cl_gemm_core call needs for an m-row A. */
+size_t cl_gemm_core_workspace(const cl_config* cfg, int m);
+
+/* C[0..m) × [n0, n1) += alpha · A[m × k] · B[k × (n0..n1)]; single-threaded, the caller partitions. */
+void cl_gemm_core(const cl_config* cfg, int m, int k, int n0, int n1, const cl_mat* a, float alpha, cl_pack_b pack,
+                  const void* bsrc, float* c, int ldc, float* ws);
+
+/* Splits `units` into at most `parts` contiguous chunks; returns the bounds of chunk i. */
+static inline void cl_chunk(int units, int parts, int i, int* lo, int* hi) {
+  int base = units / parts, extra = units % parts;
+  *lo = i * base + (i < extra ? i : extra);
+  *hi = *lo + base + (i < extra ? 1 : 0);
+}
+#endif

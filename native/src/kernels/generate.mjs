@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// Generates the microkernels from the templates beside this file: one file per kernel, named by what it is.
+// Run after editing a template or the list below: node native/src/kernels/generate.mjs
+import { readFileSync, writeFileSync } from 'node:fs';
+
+const here = new URL('.', import.meta.url);
+const lanes = { avx512: 16, avx2: 8, sse2: 4, wasmsimd: 4, scalar: 1 };
+// [isa, rows, vectors per row]: the main and the small tile of each target's config (src/config.c).
+export const gemmKernels = [
+  ['avx512', 8, 2],
+  ['avx512', 4, 2],
+  ['avx2', 6, 2],
+  ['avx2', 4, 2],
+  ['sse2', 6, 2],
+  ['sse2', 4, 2],
+  ['wasmsimd', 6, 2],
+  ['wasmsimd', 4, 2],
+  ['scalar', 4, 4],
+  ['scalar', 2, 4],
+];
+
+function fill(template, vars) {
+  return template.replace(/\$\{(\w+)\}/g, (_, k) => {
+    if (!(k in vars)) throw new Error(`generate: template variable ${k} has no value`);
+    return String(vars[k]);
+  });
+}
+
+function gemm(isa, mr, nv) {
+  const vw = lanes[isa];
+  const rows = [...Array(mr).keys()];
+  const vecs = [...Array(nv).keys()];
+  const acc = (i, v) => `acc${i}_${v}`;
+  const lines = (f) => rows.flatMap((i) => vecs.map((v) => f(i, v)));
+  return {
+    ISA: isa,
+    MR: mr,
+    NR: nv * vw,
+    NV: nv,
+    ZERO: lines((i, v) => `  VF ${acc(i, v)} = vsplat(0.0f);`).join('\n'),
+    LOADB: vecs.map((v) => `    const VF b${v} = vload(b + ${v * vw});`).join('\n'),
+    FMA: rows
+      .map((i) => [`    const VF a${i} = vsplat(a[${i}]);`, ...vecs.map((v) => `    ${acc(i, v)} += a${i} * b${v};`)].join('\n'))
+      .join('\n'),
+    STORE: lines((i, v) => `    vstore(c + ${i} * ldc + ${v * vw}, vload(c + ${i} * ldc + ${v * vw}) + ${acc(i, v)});`).join('\n'),
+    SPILL: lines((i, v) => `    vstore(tile + ${i * nv * vw + v * vw}, ${acc(i, v)});`).join('\n'),
+  };
+}
+
+const gemmTemplate = readFileSync(new URL('f32-gemm.c.in', here), 'utf8');
+for (const [isa, mr, nv] of gemmKernels) {
+  const vars = gemm(isa, mr, nv);
+  writeFileSync(new URL(`f32_gemm_${mr}x${vars.NR}__${isa}.c`, here), fill(gemmTemplate, vars));
+}
+const dwTemplate = readFileSync(new URL('f32-dwconv-row.c.in', here), 'utf8');
+for (const isa of Object.keys(lanes)) writeFileSync(new URL(`f32_dwconv_row__${isa}.c`, here), fill(dwTemplate, { ISA: isa }));

@@ -1,0 +1,13 @@
+/* AVX-512 (x86-64): 16 float lanes; enabled for this translation unit only, chosen at run time. */
+#include <stddef.h>
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC target("avx512f,avx512vl,avx2,fma")
+#elif defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512vl,avx2,fma"))), apply_to = function)
+#define CL_ISA_POP 1
+#endif
+#define VW 16
+typedef float VF __attribute__((vector_size(64), aligned(4)));
+static inline VF vload(const float* p) { VF v; __builtin_memcpy(&v, p, sizeof v); return v; }
+static inline void vstore(float* p, VF v) { __builtin_memcpy(p, &v, sizeof v); }
+static inline VF vsplat(float x) { return (VF){0} + x; }

@@ -1,0 +1,136 @@
+/** Edge-size cases shared by the backend tests: every contract primitive against the ts reference. */
+import type { Backend, ConvGeometry, DeformGeometry } from '../../src/backend/contract.js';
+
+type T3 = [number, number, number];
+
+/** A deterministic pseudo-random fill (xorshift), so failures reproduce. */
+export function fill(n: number, seed: number): Float32Array {
+  const a = new Float32Array(n);
+  let s = seed * 2654435761 + 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    a[i] = ((s >>> 0) / 4294967296) * 2 - 1;
+  }
+  return a;
+}
+
+export function geometry(
+  n: number,
+  c: number,
+  k: number,
+  inSize: T3,
+  kernel: T3,
+  o: { groups?: number; stride?: T3; padding?: T3; dilation?: T3 } = {},
+): ConvGeometry {
+  const stride = o.stride ?? [1, 1, 1];
+  const padding = o.padding ?? [0, 0, 0];
+  const dilation = o.dilation ?? [1, 1, 1];
+  const outSize = inSize.map(
+    (s, d) => Math.floor((s + 2 * padding[d]! - dilation[d]! * (kernel[d]! - 1) - 1) / stride[d]!) + 1,
+  ) as T3;
+  return { n, c, k, groups: o.groups ?? 1, inSize, outSize, kernel, stride, padding, dilation };
+}
+
+/** Convolution geometries at the kernels' edges: k = 1, tile ± 1, primes, groups, depthwise, 1-D/3-D. */
+export const convCases: [string, ConvGeometry][] = [
+  ['3x3 pad 1', geometry(2, 5, 7, [1, 9, 11], [1, 3, 3], { padding: [0, 1, 1] })],
+  ['1x1 pointwise', geometry(1, 13, 33, [1, 7, 5], [1, 1, 1])],
+  ['k=1 channel', geometry(1, 1, 1, [1, 6, 6], [1, 3, 3])],
+  ['rows tile-1 and tile+1', geometry(1, 3, 9, [1, 33, 31], [1, 3, 3], { padding: [0, 1, 1] })],
+  ['output channels 17, wide', geometry(1, 4, 17, [1, 5, 67], [1, 3, 3])],
+  ['deep reduction (> kc)', geometry(1, 37, 5, [1, 8, 8], [1, 3, 3], { padding: [0, 1, 1] })],
+  ['groups 3', geometry(2, 6, 9, [1, 10, 10], [1, 3, 3], { groups: 3, padding: [0, 1, 1] })],
+  ['depthwise 3x3', geometry(2, 8, 8, [1, 12, 13], [1, 3, 3], { groups: 8, padding: [0, 1, 1] })],
+  ['depthwise multiplier 2', geometry(1, 4, 8, [1, 9, 9], [1, 5, 5], { groups: 4, padding: [0, 2, 2] })],
+  [
+    'depthwise dilated',
+    geometry(1, 3, 3, [1, 11, 11], [1, 3, 3], { groups: 3, padding: [0, 2, 2], dilation: [1, 2, 2] }),
+  ],
+  [
+    'depthwise stride 2',
+    geometry(1, 3, 3, [1, 11, 11], [1, 3, 3], { groups: 3, padding: [0, 1, 1], stride: [1, 2, 2] }),
+  ],
+  [
+    'stride 2 dilation 2',
+    geometry(1, 5, 6, [1, 17, 15], [1, 3, 3], { stride: [1, 2, 2], padding: [0, 2, 1], dilation: [1, 2, 2] }),
+  ],
+  [
+    'asymmetric 2x5 stride 3x1',
+    geometry(1, 3, 4, [1, 13, 12], [1, 2, 5], { stride: [1, 3, 1], padding: [0, 1, 2] }),
+  ],
+  ['large padding', geometry(1, 2, 3, [1, 5, 5], [1, 3, 3], { padding: [0, 3, 3] })],
+  ['1-D', geometry(2, 3, 5, [1, 1, 29], [1, 1, 5], { padding: [0, 0, 2] })],
+  ['3-D', geometry(1, 3, 4, [5, 6, 7], [3, 3, 3], { padding: [1, 1, 1] })],
+  [
+    '3-D strided dilated',
+    geometry(1, 2, 3, [7, 7, 7], [2, 3, 2], { stride: [2, 1, 2], dilation: [2, 1, 1] }),
+  ],
+  [
+    'transposed-style 4x4 stride 2',
+    geometry(1, 6, 8, [1, 16, 16], [1, 4, 4], { stride: [1, 2, 2], padding: [0, 1, 1] }),
+  ],
+  ['prime sizes', geometry(3, 7, 11, [1, 13, 17], [1, 3, 3], { padding: [0, 1, 1] })],
+];
+
+export function deform(
+  n: number,
+  c: number,
+  inH: number,
+  inW: number,
+  kernel: [number, number],
+  o: {
+    stride?: [number, number];
+    padding?: [number, number];
+    dilation?: [number, number];
+    offsetGroups?: number;
+  } = {},
+): DeformGeometry {
+  const stride = o.stride ?? [1, 1];
+  const padding = o.padding ?? [0, 0];
+  const dilation = o.dilation ?? [1, 1];
+  const out = (s: number, d: number) =>
+    Math.floor((s + 2 * padding[d]! - dilation[d]! * (kernel[d]! - 1) - 1) / stride[d]!) + 1;
+  return {
+    n,
+    c,
+    inH,
+    inW,
+    outH: out(inH, 0),
+    outW: out(inW, 1),
+    kernel,
+    stride,
+    padding,
+    dilation,
+    offsetGroups: o.offsetGroups ?? 1,
+  };
+}
+
+export const deformCases: [string, DeformGeometry][] = [
+  ['3x3 pad 1', deform(2, 3, 7, 8, [3, 3], { padding: [1, 1] })],
+  [
+    'offset groups 2, stride 2, dilation',
+    deform(1, 4, 9, 9, [3, 3], { stride: [2, 2], padding: [2, 2], dilation: [2, 2], offsetGroups: 2 }),
+  ],
+  ['1x1', deform(1, 2, 5, 5, [1, 1])],
+];
+
+/** Largest |a − b| relative to the largest |a|, so one tolerance serves every size. */
+export function relError(a: Float32Array, b: Float32Array): number {
+  let err = 0;
+  let scale = 1e-6;
+  for (let i = 0; i < a.length; i++) {
+    err = Math.max(err, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(a[i]!));
+  }
+  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
+  return err / scale;
+}
+
+export const volume = (s: number[]) => s.reduce((p, q) => p * q, 1);
+export const weightSize = (g: ConvGeometry) => (g.k * g.c * volume(g.kernel)) / g.groups;
+export const inputSize = (g: ConvGeometry) => g.n * g.c * volume(g.inSize);
+export const outputSize = (g: ConvGeometry) => g.n * g.k * volume(g.outSize);
+
+export type Primitive = keyof Omit<Backend, 'name' | 'threads'>;
