@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import { expect } from 'vitest';
+import type { ConvlabPayload, MimeBundle } from '../../src/display/contract.js';
+import { decodePng, MIME_TYPE } from '../../src/index.js';
+
+const schema = JSON.parse(
+  readFileSync(new URL('../../src/display/contract.schema.json', import.meta.url), 'utf8'),
+);
+const ajv = new Ajv({ allErrors: true, strict: true });
+export const validate = ajv.compile(schema);
+
+/** The vendor payload of a bundle, checked against the contract's JSON Schema. */
+export function payloadOf<T extends ConvlabPayload>(bundle: MimeBundle): T {
+  const payload = bundle[MIME_TYPE];
+  const ok = validate(payload);
+  expect(validate.errors ?? [], JSON.stringify(payload).slice(0, 200)).toEqual([]);
+  expect(ok).toBe(true);
+  return payload as T;
+}
+
+/** The bundle's PNG decoded: [C, H, W] in [0, 1]. */
+export function pngOf(bundle: MimeBundle) {
+  expect(typeof bundle['image/png']).toBe('string');
+  return decodePng(Buffer.from(bundle['image/png'] as string, 'base64'));
+}
+
+/** The RGB bytes of pixel (x, y) of a decoded PNG. */
+export function pixel(png: ReturnType<typeof decodePng>, x: number, y: number): number[] {
+  const [, h, w] = png.shape as [number, number, number];
+  return [0, 1, 2].map((c) => Math.round(png.data[c * h * w + y * w + x]! * 255));
+}
+
+export function floatsOf(base64: string): Float32Array {
+  const bytes = Buffer.from(base64, 'base64');
+  const out = new Float32Array(bytes.length / 4);
+  for (let i = 0; i < out.length; i++) out[i] = bytes.readFloatLE(i * 4);
+  return out;
+}

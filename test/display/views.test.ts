@@ -1,0 +1,186 @@
+import { describe, expect, it } from 'vitest';
+import { colorOf } from '../../src/display/colormap.js';
+import type { FeatureMapsView, KernelsView, TensorView } from '../../src/display/contract.js';
+import { cellScale } from '../../src/display/raster.js';
+import {
+  avgPool2d,
+  Conv2d,
+  JUPYTER_DISPLAY,
+  manualSeed,
+  randn,
+  show,
+  Tensor,
+  tensor,
+  toMimeBundle,
+  zeros,
+} from '../../src/index.js';
+import { floatsOf, payloadOf, pixel, pngOf, validate } from './helpers.js';
+
+manualSeed(1);
+
+describe('toMimeBundle', () => {
+  it('draws an HW tensor as a heatmap: payload, stats, PNG cells in the colour map', () => {
+    const x = randn([20, 30]);
+    const b = toMimeBundle(x, { name: 'x' });
+    const p = payloadOf<TensorView>(b);
+    expect(p).toMatchObject({ version: 1, kind: 'tensor', layout: 'HW', shape: [20, 30], name: 'x' });
+    expect(Array.from(floatsOf(p.data))).toEqual(Array.from(x.data));
+    // Statistics agree with the tensor library's own reductions (population std).
+    expect(p.stats.min).toBeCloseTo(x.min().item(), 6);
+    expect(p.stats.max).toBeCloseTo(x.max().item(), 6);
+    expect(p.stats.mean).toBeCloseTo(x.mean().item(), 5);
+    expect(p.stats.std).toBeCloseTo(x.std(null, { correction: 0 }).item(), 5);
+    // Signed data: the diverging map on a scale symmetric about 0.
+    expect(p.cmap).toBe('diverging');
+    const a = Math.max(-p.stats.min, p.stats.max);
+    expect(p.range).toEqual([-a, a]);
+    const png = pngOf(b);
+    const s = cellScale(30, 20);
+    expect(png.shape).toEqual([4, 20 * s + 8, 30 * s + 8 + 22]);
+    for (const [i, j] of [
+      [0, 0],
+      [7, 11],
+      [19, 29],
+    ]) {
+      const expected = colorOf('diverging', x.data[i! * 30 + j!]!, -a, a);
+      expect(pixel(png, 4 + j! * s + 1, 4 + i! * s + 1)).toEqual(expected);
+    }
+    expect(b['text/plain']).toContain('x: Tensor [20, 30] float32');
+    expect(b['text/plain']).toMatch(/min -?\d.*max \d.*mean .*std \d/);
+  });
+
+  it('picks the view by rank', () => {
+    expect(payloadOf<TensorView>(toMimeBundle(tensor(2.5)))).toMatchObject({ layout: 'scalar', shape: [] });
+    expect(toMimeBundle(tensor(2.5))['text/plain']).toContain('tensor(2.5)');
+    const v = payloadOf<TensorView>(toMimeBundle(tensor([0, 1, 2, 3])));
+    expect(v).toMatchObject({ kind: 'tensor', layout: 'vector', shape: [4], cmap: 'viridis', range: [0, 3] });
+    const chw = payloadOf<FeatureMapsView>(toMimeBundle(randn([5, 6, 7])));
+    expect(chw).toMatchObject({
+      kind: 'feature-maps',
+      layout: 'CHW',
+      shape: [5, 6, 7],
+      scale: 'shared',
+      cols: 3,
+    });
+    expect(chw.note).toBeUndefined();
+  });
+
+  it('shows the first item of a batch, with a note, and stats of the whole batch', () => {
+    const x = randn([2, 3, 4, 4]);
+    const b = toMimeBundle(x);
+    const p = payloadOf<FeatureMapsView>(b);
+    expect(p.shape).toEqual([3, 4, 4]);
+    expect(p.sourceShape).toEqual([2, 3, 4, 4]);
+    expect(p.note).toBe('first item of a batch of 2');
+    expect(Array.from(floatsOf(p.data))).toEqual(Array.from(x.data.subarray(0, 48)));
+    expect(p.stats.mean).toBeCloseTo(x.mean().item(), 5);
+    expect(b['text/plain']).toContain('first item of a batch of 2');
+    const five = payloadOf<FeatureMapsView>(toMimeBundle(randn([2, 3, 2, 4, 4])));
+    expect(five.shape).toEqual([12, 4, 4]);
+    expect(five.note).toContain('flattened into 12 maps');
+  });
+
+  it('down-samples a large map by block mean with a visible note; the cap is an option', () => {
+    const x = randn([1, 40, 40]);
+    const b = toMimeBundle(x, { maxElements: 400 });
+    const p = payloadOf<FeatureMapsView>(b);
+    expect(p.shape).toEqual([1, 20, 20]);
+    expect(p.sourceShape).toEqual([1, 40, 40]);
+    expect(p.note).toContain('down-sampled 2× (block mean) from 40×40 to 20×20');
+    expect(b['text/plain']).toContain('down-sampled 2×');
+    const pooled = avgPool2d(x.reshape([1, 1, 40, 40]), 2);
+    const got = floatsOf(p.data);
+    for (let i = 0; i < pooled.size; i++) expect(got[i]).toBeCloseTo(pooled.data[i]!, 5);
+    // Stats still describe the full tensor.
+    expect(p.stats.max).toBeCloseTo(x.max().item(), 6);
+    const png = pngOf(b);
+    expect(png.shape[2]).toBe(20 * cellScale(20, 20) + 8 + 22);
+    // A HW map and a vector are capped the same way; odd sizes keep a partial edge block.
+    expect(payloadOf<TensorView>(toMimeBundle(randn([9, 9]), { maxElements: 24 })).shape).toEqual([3, 3]);
+    expect(payloadOf<TensorView>(toMimeBundle(randn([101]), { maxElements: 50 })).shape).toEqual([34]);
+  });
+
+  it('leaves out channels past maxChannels', () => {
+    const p = payloadOf<FeatureMapsView>(toMimeBundle(randn([10, 5, 5]), { maxChannels: 4 }));
+    expect(p.shape).toEqual([4, 5, 5]);
+    expect(p.note).toBe('showing the first 4 of 10 channels');
+    expect(() => toMimeBundle(randn([2, 2]), { maxElements: 0 })).toThrow(
+      /show.tensor: maxElements must be a positive integer, got 0/,
+    );
+  });
+
+  it('keeps a 256×56×56 stack whole under the default cap', () => {
+    const p = payloadOf<FeatureMapsView>(toMimeBundle(zeros([256, 56, 56])));
+    expect(p.shape).toEqual([256, 56, 56]);
+    expect(p.note).toBeUndefined();
+  });
+
+  it('leaves non-finite values out of the stats and says so', () => {
+    const b = toMimeBundle(tensor([1, Number.NaN, 3, Number.POSITIVE_INFINITY]));
+    const p = payloadOf<TensorView>(b);
+    expect(p.stats).toEqual({ min: 1, max: 3, mean: 2, std: 1 });
+    expect(b['text/plain']).toContain('2 non-finite values left out');
+  });
+
+  it('describes an empty tensor', () => {
+    const b = toMimeBundle(new Tensor(new Float32Array(0), [0, 3]));
+    expect(payloadOf<TensorView>(b).note).toBe('empty tensor of shape [0, 3]');
+    expect(pngOf(b).shape).toEqual([4, 16, 16]);
+  });
+
+  it('is what a Tensor returns from Symbol.for("Jupyter.display")', () => {
+    const x = randn([3, 3]);
+    const fromSymbol = (x as unknown as Record<symbol, () => unknown>)[Symbol.for('Jupyter.display')]!();
+    expect(fromSymbol).toEqual(toMimeBundle(x));
+    expect(x[JUPYTER_DISPLAY]()).toEqual(fromSymbol);
+    expect(Object.keys(x)).not.toContain(String(JUPYTER_DISPLAY));
+  });
+});
+
+describe('show.featureMaps and show.kernels', () => {
+  it('uses per-map scales when asked: no shared range and no colour bar', () => {
+    const x = randn([4, 3, 3]).abs();
+    const shared = pngOf(show.featureMaps(x).bundle);
+    const b = show.featureMaps(x, { scale: 'per-map', cols: 4, cmap: 'gray' }).bundle;
+    const p = payloadOf<FeatureMapsView>(b);
+    expect(p).toMatchObject({ scale: 'per-map', cols: 4, cmap: 'gray' });
+    expect(p.range).toBeUndefined();
+    const png = pngOf(b);
+    expect(png.shape[2]).toBeLessThan(shared.shape[2]! + 4 * 3 * cellScale(4 * 5, 5));
+    // Each map on its own scale: its brightest cell is white.
+    const s = cellScale(4 * 5, 5);
+    const m0 = Array.from(x.data.subarray(0, 9));
+    const k = m0.indexOf(Math.max(...m0));
+    expect(pixel(png, 4 + (k % 3) * s, 4 + Math.floor(k / 3) * s)).toEqual([255, 255, 255]);
+  });
+
+  it('draws weights as an out × in grid of filters, from a tensor or a layer', () => {
+    const conv = new Conv2d(3, 8, 5);
+    const b = show.kernels(conv).bundle;
+    const p = payloadOf<KernelsView>(b);
+    expect(p).toMatchObject({ kind: 'kernels', layout: 'OIHW', shape: [8, 3, 5, 5], scale: 'shared' });
+    expect(Array.from(floatsOf(p.data))).toEqual(Array.from(conv.weight.data));
+    const s = cellScale(3 * 7, 8 * 7);
+    expect(pngOf(b).shape).toEqual([4, 8 * 5 * s + 7 * 2 + 8, 3 * 5 * s + 2 * 2 + 8 + 22]);
+    expect(b['text/plain']).toContain('Kernels [8, 3, 5, 5]');
+    const w = randn([6, 6, 3, 3]);
+    const capped = payloadOf<KernelsView>(show.kernels(w, { maxChannels: 2 }).bundle);
+    expect(capped.shape).toEqual([2, 2, 3, 3]);
+    expect(capped.note).toBe('showing 2 of 6 output and 2 of 6 input channels');
+    // Filter [1, 0] of the kept grid is filter [1, 0] of the weights.
+    expect(Array.from(floatsOf(capped.data).subarray(18, 27))).toEqual(Array.from(w.data.subarray(54, 63)));
+    expect(payloadOf<KernelsView>(show.kernels(randn([4, 2, 3])).bundle).shape).toEqual([4, 2, 1, 3]);
+    expect(() => show.kernels(randn([3, 3]))).toThrow(/show.kernels: expected weights \[out, in, kH, kW\]/);
+  });
+});
+
+describe('contract schema', () => {
+  it('rejects payloads that break the contract', () => {
+    const good = payloadOf<TensorView>(toMimeBundle(randn([2, 2])));
+    expect(validate({ ...good, kind: 'tensors' })).toBe(false);
+    expect(validate({ ...good, version: 2 })).toBe(false);
+    expect(validate({ ...good, stats: { min: 0, max: 1 } })).toBe(false);
+    expect(validate({ ...good, data: '<script>' })).toBe(false);
+    expect(validate({ ...good, extra: 1 })).toBe(false);
+  });
+});
