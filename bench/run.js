@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -193,6 +193,8 @@ function runConfig(cfg, dataDir, caseIds) {
 async function main() {
   const cases = selectCases({ quick: a.quick, ids: a.cases ? list(a.cases) : null });
   const notes = [];
+  // The machine is shared: the load around the run says how much to trust its figures.
+  const loadBefore = loadavg()[0];
   ensureDist(notes);
   ensurePeers();
   const configs = await configurations(notes);
@@ -238,7 +240,16 @@ async function main() {
   const command =
     `node ${relative(root, fileURLToPath(import.meta.url))} ${process.argv.slice(2).join(' ')}`.trim();
 
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    node: process.version,
+    loadAverage1m: { before: loadBefore, after: loadavg()[0] },
+  };
   process.stdout.write(`convlab bench, ${date}, ${command}\n`);
+  process.stdout.write(
+    `${machine.cpu}, ${machine.cores} cores, load average ${loadBefore.toFixed(2)} before and ${machine.loadAverage1m.after.toFixed(2)} after\n`,
+  );
   process.stdout.write(formatTable(cases, configs, summary));
   for (const n of [...notes, ...summary.notes]) process.stdout.write(`- ${n}\n`);
 
@@ -249,6 +260,7 @@ async function main() {
     command,
     timing,
     rounds,
+    machine,
     cases,
     configurations: configs.map((c) => ({ ...c, version: runs[c.key].version })),
     runs,

@@ -119,7 +119,8 @@ def main():
                 results.append({"id": c["id"], **measure(run), "note": f"aten::{path}"})
             except Exception as e:  # noqa: BLE001 - reported per case, the other cases still run
                 results.append({"id": c["id"], "error": f"{type(e).__name__}: {e}"})
-    version = f"PyTorch {torch.__version__} (oneDNN {torch.backends.mkldnn.is_available() and 'on' or 'off'})"
+    onednn = "on" if torch.backends.mkldnn.is_available() else "off"
+    version = f"PyTorch {torch.__version__} (oneDNN {onednn}, {torch.get_num_threads()} threads)"
     print(json.dumps({"version": version, "results": results}), flush=True)
 
 
