@@ -151,6 +151,8 @@ export function receptiveFieldBundle(
 ): MimeBundle {
   const fn = 'show.receptiveField';
   const limits = limitsOf(fn, opts);
+  if (rf.layers.length === 0)
+    throw new ArgumentError(`${fn}: the stack has no sliding-window layers to draw`);
   const erfMap = opts.erf instanceof Tensor ? opts.erf : opts.erf?.map;
   const input = opts.input ?? (opts.erf instanceof Tensor ? undefined : opts.erf?.input);
   const inputSize: Pair | undefined =

@@ -110,6 +110,9 @@ describe('show.receptiveField', () => {
     expect(() => show.receptiveField(rf, { units: [[8, 0]] })).toThrow(
       /show.receptiveField: units must be \[i, j\] within the 8×8 output, got \[8,0\]/,
     );
+    expect(() => show.receptiveField([])).toThrow(
+      /show.receptiveField: the stack has no sliding-window layers/,
+    );
     expect(() => show.receptiveField(rf, { erf: randn([16, 16]), input: rand([1, 32, 32]) })).toThrow(
       /erf must be an \[H, W\] map of the input's 32×32, got \[16, 16\]/,
     );
