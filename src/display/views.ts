@@ -33,6 +33,11 @@ export interface GridOptions extends DisplayOptions {
   cols?: number;
   /** One colour scale for every map, or each map on its own (default shared). */
   scale?: 'shared' | 'per-map';
+  /**
+   * Most maps drawn in the PNG fallback (default 64): the picture is for viewers without the extension, and a
+   * picture of hundreds of maps weighs megabytes in a notebook while showing little more.
+   */
+  maxPictureMaps?: number;
 }
 
 const BAR_GAP = 8;
@@ -242,8 +247,14 @@ export function featureMapsBundle(t: Tensor, opts: GridOptions = {}): MimeBundle
     scale,
     ...common(opts, [n, oh, ow], sampled.data, stats, cmap, range, t.shape, allNotes(opts, notes)),
   };
-  const png = renderGrid(sampled.data, n, oh, ow, Math.min(cols, n), cmap, ranges, scale === 'shared');
-  return bundle(payload, png, summaryText('Feature maps', t.shape, stats, opts, allNotes(opts, notes)));
+  const drawn = Math.min(n, opts.maxPictureMaps ?? 64);
+  if (!Number.isInteger(drawn) || drawn < 1) {
+    throw new ShapeError(`${fn}: maxPictureMaps must be a positive integer, got ${opts.maxPictureMaps}`);
+  }
+  const pictureCols = drawn < n ? Math.ceil(Math.sqrt(drawn)) : Math.min(cols, n);
+  const png = renderGrid(sampled.data, drawn, oh, ow, pictureCols, cmap, ranges, scale === 'shared');
+  const textNotes = drawn < n ? [...notes, `the picture shows the first ${drawn} of ${n} maps`] : notes;
+  return bundle(payload, png, summaryText('Feature maps', t.shape, stats, opts, allNotes(opts, textNotes)));
 }
 
 /** Convolution weights [out, in, kH, kW] (or [out, in, k]) as a grid of filters, one row per output channel. */

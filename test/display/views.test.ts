@@ -109,10 +109,17 @@ describe('toMimeBundle', () => {
     );
   });
 
-  it('keeps a 256×56×56 stack whole under the default cap', () => {
-    const p = payloadOf<FeatureMapsView>(toMimeBundle(zeros([256, 56, 56])));
+  it('keeps a 256×56×56 stack whole under the default cap; the picture draws the first 64 maps', () => {
+    const b = toMimeBundle(zeros([256, 56, 56]));
+    const p = payloadOf<FeatureMapsView>(b);
     expect(p.shape).toEqual([256, 56, 56]);
     expect(p.note).toBeUndefined();
+    expect(b['text/plain']).toContain('the picture shows the first 64 of 256 maps');
+    const s = cellScale(8 * 58, 8 * 58);
+    expect(pngOf(b).shape[2]).toBe(8 * 56 * s + 7 * 2 + 8 + 22);
+    const few = toMimeBundle(zeros([5, 4, 4]), { maxPictureMaps: 2 });
+    expect(few['text/plain']).toContain('the picture shows the first 2 of 5 maps');
+    expect(payloadOf<FeatureMapsView>(few).shape).toEqual([5, 4, 4]);
   });
 
   it('leaves non-finite values out of the stats and says so', () => {
