@@ -101,11 +101,18 @@ async function configurations(notes) {
   const configs = [];
   const counts = (maxThreads) => threadCounts.filter((t) => t <= maxThreads);
   if (engines.includes('convlab')) {
-    const { availableBackends } = await import('../dist/src/index.js');
+    const { availableBackends, setBackend } = await import('../dist/src/index.js');
     const have = availableBackends();
     for (const backend of list(a.backends)) {
       if (!have.includes(backend)) {
-        notes.push(`convlab ${backend}: skipped, availableBackends() lists only ${have.join(', ')}`);
+        // setBackend's error says why the backend cannot load here (not built, no addon, …).
+        let why = '';
+        try {
+          setBackend(backend);
+        } catch (e) {
+          why = `: ${e instanceof Error ? e.message : e}`;
+        }
+        notes.push(`convlab ${backend}: skipped, availableBackends() lists only ${have.join(', ')}${why}`);
         continue;
       }
       // The TypeScript reference does about 1 GFLOP/s: one warm-up and one timed run at one thread.
@@ -251,6 +258,11 @@ async function main() {
     `${machine.cpu}, ${machine.cores} cores, load average ${loadBefore.toFixed(2)} before and ${machine.loadAverage1m.after.toFixed(2)} after\n`,
   );
   process.stdout.write(formatTable(cases, configs, summary));
+  if (loadBefore > 0.5) {
+    notes.unshift(
+      `other processes were running (load average ${loadBefore.toFixed(1)} on ${machine.cores} cores): the figures, above all the 2-thread ones, are lower than on an idle machine`,
+    );
+  }
   for (const n of [...notes, ...summary.notes]) process.stdout.write(`- ${n}\n`);
 
   const out = a.out ?? join(resultsDir, `bench-${date.replace(/[:.]/g, '-')}.json`);
