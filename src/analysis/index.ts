@@ -7,7 +7,13 @@ export {
   coverage,
 } from './coverage.js';
 export { EffectiveReceptiveField, type ErfOptions, effectiveReceptiveField, type Forward } from './erf.js';
-export type { LayerGeometry, LayerSpec, ModuleLike, Pair } from './layers.js';
+export {
+  type LayerGeometry,
+  type LayerSpec,
+  type ModuleLike,
+  PARALLEL_BRANCHES,
+  type Pair,
+} from './layers.js';
 export {
   type Box,
   type FieldRow,

@@ -78,18 +78,29 @@ function isWindowLayer(m: unknown): m is LayerSpec & { kernelSize: unknown } {
 }
 
 /**
- * The sliding-window layers of a model, in definition order. Layers without a window (activations, norms) do not
- * move the field and are skipped; a transposed convolution up-samples, which this arithmetic does not describe,
- * so it is refused. Branching models (residual shortcuts) are read as one chain: pass a layer list for those.
+ * Sub-modules that run beside the main path rather than on it: torchvision's residual projection (`downsample`)
+ * and the common `shortcut`. A residual block's field is its main branch's, which is the wider of the two.
  */
-export function layersOf(fn: string, model: ModuleLike | readonly LayerSpec[]): LayerGeometry[] {
+export const PARALLEL_BRANCHES: readonly string[] = ['downsample', 'shortcut'];
+
+/**
+ * The sliding-window layers of a model, in definition order. Layers without a window (activations, norms) do not
+ * move the field and are skipped, and so are modules inside a branch named in `skip` (default
+ * PARALLEL_BRANCHES); a transposed convolution up-samples, which this arithmetic does not describe, so it is
+ * refused. Any other branching is read as one chain: pass a layer list for such models.
+ */
+export function layersOf(
+  fn: string,
+  model: ModuleLike | readonly LayerSpec[],
+  skip: readonly string[] = PARALLEL_BRANCHES,
+): LayerGeometry[] {
   if (Array.isArray(model)) return model.map((spec, i) => resolveLayer(fn, spec, i));
   if (!isModuleLike(model)) {
     throw new ArgumentError(`${fn}: expected a Module or an array of layers, got ${describe(model)}`);
   }
   const out: LayerGeometry[] = [];
   for (const [path, m] of model.namedModules()) {
-    if (!isWindowLayer(m)) continue;
+    if (!isWindowLayer(m) || path.split('.').some((part) => skip.includes(part))) continue;
     const ctor = (m as object).constructor.name;
     const name = path === '' ? ctor : `${path} (${ctor})`;
     if ('outputPadding' in m) {

@@ -39,6 +39,8 @@ export interface Box {
 export interface ReceptiveFieldOptions {
   /** Spatial input size [H, W] (or one number for square): adds output shapes and clips boxes to the input. */
   inputSize?: number | [number, number];
+  /** Names of sub-modules that branch off the main path (default PARALLEL_BRANCHES: downsample, shortcut). */
+  skip?: readonly string[];
 }
 
 export class ReceptiveField {
@@ -115,7 +117,7 @@ export function receptiveField(
   opts: ReceptiveFieldOptions = {},
 ): ReceptiveField {
   const fn = 'receptiveField';
-  return fieldOf(fn, layersOf(fn, model), resolveSize(fn, opts.inputSize));
+  return fieldOf(fn, layersOf(fn, model, opts.skip), resolveSize(fn, opts.inputSize));
 }
 
 /** The layer arithmetic over resolved layers. */

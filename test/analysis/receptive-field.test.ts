@@ -3,7 +3,9 @@ import {
   Conv2d,
   ConvTranspose2d,
   MaxPool2d,
+  MobileNetV1,
   ReLU,
+  resnet50,
   receptiveField,
   Sequential,
   zeros,
@@ -60,6 +62,19 @@ describe('receptiveField', () => {
       [8, 8],
     ]);
     expect(rf.clippedBox(0, 0)).toEqual({ top: 0, left: 0, bottom: 9, right: 9 });
+  });
+
+  it('follows the main path of residual blocks and matches the published MobileNet v1 field', () => {
+    const resnet = receptiveField(resnet50());
+    // conv1, maxpool and the 48 convolutions of 16 bottlenecks; the projection shortcuts run beside them.
+    expect(resnet.layers).toHaveLength(50);
+    expect(resnet.layers.some((l) => l.name.includes('downsample'))).toBe(false);
+    expect(resnet.jump).toEqual([32, 32]);
+    expect(receptiveField(resnet50(), { skip: [] }).layers).toHaveLength(54);
+    // Araujo et al. (Distill 2019), table of receptive fields: MobileNet v1 sees 315×315 with effective stride 32.
+    const mobilenet = receptiveField(new MobileNetV1());
+    expect(mobilenet.size).toEqual([315, 315]);
+    expect(mobilenet.jump).toEqual([32, 32]);
   });
 
   it('handles rectangular kernels, dilation and same padding', () => {
