@@ -97,6 +97,19 @@ function summaryText(
   return [head, fmtStats(stats), ...notes].join('\n');
 }
 
+/** Up to this many values, the text summary also lists them, so a small tensor reads in plain text too. */
+const TEXT_VALUES = 32;
+
+function valuesText(t: Tensor): string[] {
+  if (t.size > TEXT_VALUES) return [];
+  const nest = (dim: number, offset: number): string => {
+    if (dim === t.ndim) return fmt(t.data[offset]!);
+    const step = numel(t.shape.slice(dim + 1));
+    return `[${Array.from({ length: t.shape[dim]! }, (_, i) => nest(dim + 1, offset + i * step)).join(', ')}]`;
+  };
+  return [nest(0, 0)];
+}
+
 function joinNotes(notes: string[]): string | undefined {
   return notes.length > 0 ? notes.join('; ') : undefined;
 }
@@ -165,7 +178,7 @@ function plainBundle(t: Tensor, layout: Layout, opts: DisplayOptions): MimeBundl
   const text =
     layout === 'scalar'
       ? `${opts.name ? `${opts.name}: ` : ''}tensor(${fmt(t.data[0]!)}) float32 scalar`
-      : summaryText('Tensor', t.shape, stats, opts, allNotes(opts, notes));
+      : [summaryText('Tensor', t.shape, stats, opts, allNotes(opts, notes)), ...valuesText(t)].join('\n');
   return bundle(payload, png, text);
 }
 
@@ -254,7 +267,8 @@ export function featureMapsBundle(t: Tensor, opts: GridOptions = {}): MimeBundle
   const pictureCols = drawn < n ? Math.ceil(Math.sqrt(drawn)) : Math.min(cols, n);
   const png = renderGrid(sampled.data, drawn, oh, ow, pictureCols, cmap, ranges, scale === 'shared');
   const textNotes = drawn < n ? [...notes, `the picture shows the first ${drawn} of ${n} maps`] : notes;
-  return bundle(payload, png, summaryText('Feature maps', t.shape, stats, opts, allNotes(opts, textNotes)));
+  const text = summaryText('Feature maps', t.shape, stats, opts, allNotes(opts, textNotes));
+  return bundle(payload, png, [text, ...valuesText(t)].join('\n'));
 }
 
 /** Convolution weights [out, in, kH, kW] (or [out, in, k]) as a grid of filters, one row per output channel. */

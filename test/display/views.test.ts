@@ -52,6 +52,10 @@ describe('toMimeBundle', () => {
   it('picks the view by rank', () => {
     expect(payloadOf<TensorView>(toMimeBundle(tensor(2.5)))).toMatchObject({ layout: 'scalar', shape: [] });
     expect(toMimeBundle(tensor(2.5))['text/plain']).toContain('tensor(2.5)');
+    // Small tensors list their values in the text form; large ones do not.
+    expect(toMimeBundle(tensor([0, 1.5, 2, 3]))['text/plain']).toContain('[0, 1.5, 2, 3]');
+    expect(toMimeBundle(tensor([[[1, 2]], [[3, 4]]]))['text/plain']).toContain('[[[1, 2]], [[3, 4]]]');
+    expect(toMimeBundle(randn([40]))['text/plain'].split('\n')).toHaveLength(2);
     const v = payloadOf<TensorView>(toMimeBundle(tensor([0, 1, 2, 3])));
     expect(v).toMatchObject({ kind: 'tensor', layout: 'vector', shape: [4], cmap: 'viridis', range: [0, 3] });
     const chw = payloadOf<FeatureMapsView>(toMimeBundle(randn([5, 6, 7])));
