@@ -4,7 +4,7 @@
  * direct kernel. Backward-data with stride 1 is the forward of the flipped kernel; otherwise it is a GEMM into a
  * per-thread column block and a scatter (col2im) of that block into its own input channels, so threads never race.
  */
-#include <string.h>
+#include "clmem.h"
 
 #include "gemm.h"
 

@@ -5,7 +5,7 @@
  */
 #include "gemm.h"
 
-#include <string.h>
+#include "clmem.h"
 
 static int round_up(int x, int m) { return (x + m - 1) / m * m; }
 

@@ -6,6 +6,7 @@ import { ArgumentError, describe } from '../errors.js';
 import type { Backend } from './contract.js';
 import { loadNativeBackend } from './native.js';
 import { tsBackend } from './ts.js';
+import { loadWasmBackend } from './wasm.js';
 
 export type { Backend, ConvGeometry, DeformGeometry } from './contract.js';
 export type BackendName = Backend['name'];
@@ -15,6 +16,7 @@ type Loader = () => { backend: Backend } | { reason: string };
 const loaders = new Map<BackendName, Loader>([
   ['ts', () => ({ backend: tsBackend })],
   ['native', loadNativeBackend],
+  ['wasm', loadWasmBackend],
 ]);
 const loaded = new Map<BackendName, Backend | string>();
 const preference: BackendName[] = ['native', 'wasm', 'ts'];
