@@ -1,0 +1,63 @@
+/** Starts a kernel from a Jupyter connection file: the io thread first (so it answers at once), then the REPL. */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import { connectEngine, Engine } from './engine.js';
+import { INPUT_HEADER_BYTES, type FromEngine, type IoThreadData } from './protocol.js';
+import { createRepl, PACKAGE_ROOT } from './repl.js';
+import { type ConnectionInfo, PROTOCOL_VERSION } from './wire.js';
+
+const require = createRequire(import.meta.url);
+
+export function kernelInfo(): Record<string, unknown> {
+  const version = (name: string) => (require(`${name}/package.json`) as { version: string }).version;
+  const own = JSON.parse(readFileSync(`${PACKAGE_ROOT}/package.json`, 'utf8')) as { version: string };
+  const tsVersion = version('@tslab/typescript-for-tslab');
+  return {
+    status: 'ok',
+    protocol_version: PROTOCOL_VERSION,
+    implementation: 'convlab',
+    implementation_version: own.version,
+    language_info: {
+      name: 'typescript',
+      version: tsVersion,
+      mimetype: 'text/typescript',
+      file_extension: '.ts',
+      codemirror_mode: { name: 'javascript', typescript: true },
+      pygments_lexer: 'typescript',
+    },
+    banner: `convlab ${own.version} kernel: TypeScript ${tsVersion} on Node ${process.versions.node}`,
+    help_links: [{ text: 'convlab', url: 'https://github.com/convlab/convlab' }],
+  };
+}
+
+export async function startKernel(connectionFile: string): Promise<void> {
+  const connection = JSON.parse(readFileSync(connectionFile, 'utf8')) as ConnectionInfo;
+  if (connection.signature_scheme && connection.signature_scheme !== 'hmac-sha256') {
+    throw new Error(`convlab kernel: signature_scheme must be hmac-sha256, got ${connection.signature_scheme}`);
+  }
+  const inputBuffer = new SharedArrayBuffer(INPUT_HEADER_BYTES + (1 << 20));
+  const data: IoThreadData = { connection, session: randomUUID(), kernelInfo: kernelInfo(), inputBuffer };
+  const io = new Worker(new URL('./io-thread.js', import.meta.url), { workerData: data });
+  io.on('exit', (code) => process.exit(code === 0 ? 0 : 1));
+  io.on('error', (err) => {
+    process.stderr.write(`[convlab kernel] io thread failed: ${err.stack ?? err}\n`);
+    process.exit(1);
+  });
+  const post = (m: FromEngine) => io.postMessage(m);
+
+  let engine: Engine | undefined;
+  let interrupt = () => {};
+  // Installed before the slow REPL start so an early interrupt does not end the process.
+  process.on('SIGINT', () => interrupt());
+  const repl = await createRepl(Engine.replConsole(() => engine));
+  engine = new Engine(repl, post, inputBuffer);
+  engine.installGlobals();
+  interrupt = () => repl.executor.interrupt();
+  // A stray rejection or exception from user code must not take the kernel down with it.
+  process.on('unhandledRejection', (reason) => console.error('Unhandled promise rejection:', reason));
+  process.on('uncaughtException', (err) => console.error('Uncaught exception:', err));
+  connectEngine(engine, io);
+  post({ kind: 'ready' });
+}

@@ -1,0 +1,128 @@
+/**
+ * `convlab install | uninstall | doctor`: writes the kernelspec and copies the prebuilt JupyterLab extension into
+ * a Jupyter data directory, with no Python package involved.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { drawLogo } from './logo.js';
+import { PACKAGE_ROOT } from './repl.js';
+
+export const KERNEL_NAME = 'convlab';
+const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cli.js');
+const LABEXTENSION = path.join(PACKAGE_ROOT, 'extension', 'labextension');
+
+export interface Target {
+  dataDir: string;
+  how: string;
+}
+
+function jupyter(args: string[]): string | null {
+  const r = spawnSync('jupyter', args, { encoding: 'utf8', timeout: 20_000 });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+/** The per-user data directory: what `jupyter --data-dir` says, else Jupyter's own default on Linux. */
+export function userDataDir(): string {
+  if (process.env.JUPYTER_DATA_DIR) return process.env.JUPYTER_DATA_DIR;
+  const fromJupyter = jupyter(['--data-dir']);
+  if (fromJupyter) return fromJupyter;
+  const xdg = process.env.XDG_DATA_HOME || path.join(homedir(), '.local', 'share');
+  return path.join(xdg, 'jupyter');
+}
+
+function sysPrefix(): string {
+  for (const py of ['python3', '/usr/bin/python3']) {
+    const r = spawnSync(py, ['-c', 'import sys; print(sys.prefix)'], { encoding: 'utf8' });
+    if (r.status === 0) return r.stdout.trim();
+  }
+  throw new Error('convlab install: --sys-prefix needs a python3 to ask for sys.prefix; none ran');
+}
+
+export function resolveTarget(o: { user?: boolean; sysPrefix?: boolean; prefix?: string }): Target {
+  const chosen = [o.user, o.sysPrefix, o.prefix !== undefined].filter(Boolean).length;
+  if (chosen > 1) throw new Error('convlab install: give at most one of --user, --sys-prefix, --prefix');
+  if (o.prefix !== undefined) return { dataDir: path.join(path.resolve(o.prefix), 'share', 'jupyter'), how: 'prefix' };
+  if (o.sysPrefix) return { dataDir: path.join(sysPrefix(), 'share', 'jupyter'), how: 'sys-prefix' };
+  return { dataDir: userDataDir(), how: 'user' };
+}
+
+export function kernelJson(): Record<string, unknown> {
+  return {
+    // The absolute node binary and script, so the kernel starts the same way from any PATH or folder.
+    argv: [process.execPath, CLI, 'kernel', '--connection-file', '{connection_file}'],
+    display_name: 'convlab (TypeScript)',
+    language: 'typescript',
+    // Message mode: the kernel's io thread answers interrupt_request even while a cell blocks, and it works
+    // where the client cannot signal the process (remote gateways, Windows). SIGINT is honoured as well.
+    interrupt_mode: 'message',
+    metadata: { debugger: false },
+  };
+}
+
+export function install(t: Target): number {
+  const dir = path.join(t.dataDir, 'kernels', KERNEL_NAME);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'kernel.json'), `${JSON.stringify(kernelJson(), null, 2)}\n`);
+  writeFileSync(path.join(dir, 'logo-32x32.png'), drawLogo(32));
+  writeFileSync(path.join(dir, 'logo-64x64.png'), drawLogo(64));
+  console.log(`kernelspec ${KERNEL_NAME} -> ${dir}`);
+  if (existsSync(LABEXTENSION)) {
+    const dest = path.join(t.dataDir, 'labextensions', KERNEL_NAME);
+    rmSync(dest, { recursive: true, force: true });
+    cpSync(LABEXTENSION, dest, { recursive: true });
+    console.log(`labextension -> ${dest}`);
+  } else {
+    console.log(`labextension: not built (${LABEXTENSION} missing); outputs fall back to image/png and text`);
+  }
+  return 0;
+}
+
+export function uninstall(t: Target): number {
+  let removed = 0;
+  for (const dir of [path.join(t.dataDir, 'kernels', KERNEL_NAME), path.join(t.dataDir, 'labextensions', KERNEL_NAME)]) {
+    if (existsSync(dir)) {
+      rmSync(dir, { recursive: true, force: true });
+      console.log(`removed ${dir}`);
+      removed++;
+    }
+  }
+  if (removed === 0) console.log(`nothing of convlab installed under ${t.dataDir}`);
+  return 0;
+}
+
+/** Jupyter's search path for data: JUPYTER_PATH, the user dir, then the system prefixes. */
+function searchPath(): string[] {
+  const fromEnv = (process.env.JUPYTER_PATH ?? '').split(path.delimiter).filter(Boolean);
+  return [...new Set([...fromEnv, userDataDir(), '/usr/local/share/jupyter', '/usr/share/jupyter'])];
+}
+
+export function doctor(): number {
+  let problems = 0;
+  const line = (ok: boolean, text: string) => {
+    if (!ok) problems++;
+    console.log(`${ok ? 'ok  ' : 'FAIL'} ${text}`);
+  };
+  line(Number(process.versions.node.split('.')[0]) >= 20, `node ${process.version} (${process.execPath})`);
+  line(existsSync(path.join(PACKAGE_ROOT, 'dist', 'src', 'index.js')), `convlab build at ${PACKAGE_ROOT}/dist`);
+  for (const mod of ['zeromq', 'tslab']) {
+    const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(mod)})`], { cwd: PACKAGE_ROOT });
+    line(r.status === 0, `${mod} loads`);
+  }
+  const jupyterDir = jupyter(['--data-dir']);
+  console.log(`     jupyter command: ${jupyterDir ? `found (data dir ${jupyterDir})` : 'not found (XDG default used)'}`);
+  let found = 0;
+  for (const dir of searchPath()) {
+    const spec = path.join(dir, 'kernels', KERNEL_NAME, 'kernel.json');
+    if (!existsSync(spec)) continue;
+    found++;
+    const argv = (JSON.parse(readFileSync(spec, 'utf8')) as { argv: string[] }).argv;
+    line(existsSync(argv[1]), `kernelspec ${spec} -> ${argv[1]}`);
+    const ext = path.join(dir, 'labextensions', KERNEL_NAME, 'package.json');
+    console.log(`     labextension ${existsSync(ext) ? `installed at ${path.dirname(ext)}` : 'not installed here'}`);
+  }
+  line(found > 0, `kernelspec ${KERNEL_NAME} ${found > 0 ? `found ${found}×` : 'not found: run convlab install'}`);
+  return problems === 0 ? 0 : 1;
+}
