@@ -1,28 +1,21 @@
 /**
- * Bundles of the analysis results: a receptive field drawn on its input (theoretical box of the pinned units,
- * effective receptive field as a heat overlay, gridding marks where a dilated stack reaches), and coverage counts
- * (gridding, checkerboard overlap) as a heatmap whose holes stay white.
+ * The bundle of a receptive field: drawn on its input with the theoretical box of the pinned units, the effective
+ * receptive field as a heat overlay under it, and, for a dilated stack, marks on the cells a unit really reaches
+ * (the gaps between them are the gridding holes). The payload carries the layers; the extension recomputes boxes.
  */
-import { Checkerboard, type Coverage, coverage } from '../analysis/coverage.js';
+import { type Coverage, coverage } from '../analysis/coverage.js';
 import type { EffectiveReceptiveField } from '../analysis/erf.js';
 import type { Pair } from '../analysis/layers.js';
-import type { FieldRow, ReceptiveField } from '../analysis/receptive-field.js';
+import { type FieldRow, type ReceptiveField, resolveSize } from '../analysis/receptive-field.js';
 import { ArgumentError, fmtShape } from '../errors.js';
+import { encodePng } from '../io/png.js';
 import { Tensor } from '../tensor/tensor.js';
 import { colorOf, type RGB } from './colormap.js';
-import type {
-  CoverageView,
-  ImageView,
-  LayerGeometry,
-  MimeBundle,
-  ReceptiveFieldView,
-  TensorView,
-} from './contract.js';
+import type { ImageView, LayerGeometry, MimeBundle, ReceptiveFieldView, TensorView } from './contract.js';
 import { MIME_TYPE } from './contract.js';
-import { bytesToBase64, cellScale, FRAME, floatsToBase64, Raster } from './raster.js';
+import { bytesToBase64, cellScale, FRAME, floatsToBase64, MARGIN, Raster } from './raster.js';
 import { blockMean, limitsOf, type SampleLimits } from './sample.js';
 import { fmt, summarize } from './stats.js';
-import { encodePng } from '../io/png.js';
 
 export interface ReceptiveFieldDisplayOptions extends SampleLimits {
   name?: string;
@@ -32,15 +25,15 @@ export interface ReceptiveFieldDisplayOptions extends SampleLimits {
   erf?: EffectiveReceptiveField | Tensor;
   /** Output units [i, j] whose boxes to outline (default: the ERF's unit, else the centre unit). */
   units?: [number, number][];
-  /** Input size when neither the field nor an input gives one (default twice the field, at least 16). */
+  /** Input size [H, W] when no input or ERF gives one (default: the field's own, else twice the field, ≥ 16). */
   inputSize?: number | [number, number];
 }
 
 const BOX: RGB = [255, 127, 14];
 const ERF: RGB = [214, 39, 40];
-const MARGIN = 4;
 
-const pairText = (p: readonly number[]) => (p[0] === p[1] ? `${p[0]}` : `${p[0]}×${p[1]}`);
+/** "3" for a square pair, "3×5" otherwise. */
+export const pairText = (p: readonly number[]) => (p[0] === p[1] ? `${p[0]}` : `${p[0]}×${p[1]}`);
 
 function geometry(row: FieldRow): LayerGeometry {
   const { name, kernel, stride, padding, dilation, jump, size, start } = row;
@@ -144,26 +137,30 @@ function drawInput(r: Raster, input: Tensor | undefined, h: number, w: number, s
   }
 }
 
-/** The bundle of a receptive field on an input. */
-export function receptiveFieldBundle(
-  rf: ReceptiveField,
-  opts: ReceptiveFieldDisplayOptions = {},
-): MimeBundle {
-  const fn = 'show.receptiveField';
-  const limits = limitsOf(fn, opts);
+/** What one drawing of a field needs, resolved from the options once. */
+interface Scene {
+  field: ReceptiveField;
+  inputSize: Pair;
+  output: Pair;
+  input?: Tensor;
+  erfMap?: Tensor;
+  erf?: EffectiveReceptiveField;
+  units: Pair[];
+  reach?: Coverage;
+}
+
+function resolveScene(fn: string, rf: ReceptiveField, opts: ReceptiveFieldDisplayOptions): Scene {
   if (rf.layers.length === 0)
     throw new ArgumentError(`${fn}: the stack has no sliding-window layers to draw`);
-  const erfMap = opts.erf instanceof Tensor ? opts.erf : opts.erf?.map;
-  const input = opts.input ?? (opts.erf instanceof Tensor ? undefined : opts.erf?.input);
-  const inputSize: Pair | undefined =
-    (input ? (input.shape.slice(-2) as Pair) : undefined) ??
-    (erfMap ? (erfMap.shape as Pair) : undefined) ??
+  const erf = opts.erf instanceof Tensor ? undefined : opts.erf;
+  const erfMap = opts.erf instanceof Tensor ? opts.erf : erf?.map;
+  const input = opts.input ?? erf?.input;
+  // The grid the boxes refer to: the input's, else the ERF's, else asked for, else the field's own.
+  const inputSize =
+    (input?.shape.slice(-2) as Pair | undefined) ??
+    (erfMap?.shape as Pair | undefined) ??
+    resolveSize(fn, opts.inputSize) ??
     rf.inputSize ??
-    (opts.inputSize !== undefined
-      ? typeof opts.inputSize === 'number'
-        ? [opts.inputSize, opts.inputSize]
-        : opts.inputSize
-      : undefined) ??
     (rf.size.map((n) => Math.max(16, 2 * n)) as Pair);
   if (erfMap && (erfMap.ndim !== 2 || erfMap.shape[0] !== inputSize[0] || erfMap.shape[1] !== inputSize[1])) {
     throw new ArgumentError(
@@ -171,84 +168,69 @@ export function receptiveFieldBundle(
     );
   }
   const field = rf.withInputSize(inputSize);
-  const out = field.outputShape!;
-  const erfUnit = opts.erf && !(opts.erf instanceof Tensor) ? opts.erf.unit : undefined;
-  const units = opts.units ?? [erfUnit ?? (out.map((n) => Math.floor((n - 1) / 2)) as Pair)];
+  const output = field.outputShape!;
+  const units = opts.units ?? [erf?.unit ?? (output.map((n) => Math.floor((n - 1) / 2)) as Pair)];
   for (const u of units) {
     if (
       !Array.isArray(u) ||
       u.length !== 2 ||
-      u.some((v, a) => !Number.isInteger(v) || v < 0 || v >= out[a]!)
+      u.some((v, a) => !Number.isInteger(v) || v < 0 || v >= output[a]!)
     ) {
       throw new ArgumentError(
-        `${fn}: units must be [i, j] within the ${out.join('×')} output, got ${JSON.stringify(u)}`,
+        `${fn}: units must be [i, j] within the ${output.join('×')} output, got ${JSON.stringify(u)}`,
       );
     }
   }
   const dilated = field.layers.some((l) => l.dilation[0] > 1 || l.dilation[1] > 1);
   const reach = dilated ? coverage(field.layers) : undefined;
-  const payload: ReceptiveFieldView = {
-    version: 1,
-    kind: 'receptive-field',
-    ...(opts.name !== undefined && { name: opts.name }),
-    input: inputView(input, inputSize, limits),
-    inputShape: inputSize,
-    output: { shape: out },
-    layers: field.layers.map(geometry),
-    ...(erfMap && { erf: erfView(erfMap, limits) }),
-    ...(erfUnit && { erfUnit }),
-    units,
-    ...(reach && { reach: { shape: reach.shape, counts: reach.counts } }),
-  };
+  return { field, inputSize, output, input, erfMap, erf, units, reach };
+}
 
+/** The picture: input, ERF heat, reach marks and boxes, one input cell per `s` pixels. */
+function drawScene(scene: Scene): Raster {
+  const { field, inputSize, input, erfMap, units, reach } = scene;
   const [h, w] = inputSize;
   const s = cellScale(w, h, 320, 16);
   const r = new Raster(w * s + 2 * MARGIN, h * s + 2 * MARGIN);
   drawInput(r, input, h, w, s);
   if (erfMap) {
     const peak = summarize(erfMap.data).max;
-    for (let i = 0; i < h; i++)
+    for (let i = 0; i < h; i++) {
       for (let j = 0; j < w; j++) {
         const v = erfMap.data[i * w + j]!;
         if (peak > 0 && v > 0) r.fillRect(MARGIN + j * s, MARGIN + i * s, s, s, ERF, 0.8 * (v / peak));
       }
+    }
   }
+  const inside = (y: number, x: number) => y >= 0 && y < h && x >= 0 && x < w;
   for (const [ui, uj] of units) {
     const b = field.box(ui, uj);
     if (reach && s >= 3) {
-      // Mark the cells the unit really reaches: the gaps between marks are the gridding holes.
-      for (let a = 0; a < reach.shape[0]; a++)
+      const d = Math.max(1, Math.floor(s / 3));
+      const o = Math.floor((s - d) / 2);
+      for (let a = 0; a < reach.shape[0]; a++) {
         for (let c = 0; c < reach.shape[1]; c++) {
           const [y, x] = [b.top + a, b.left + c];
-          if (reach.at(a, c) > 0 && y >= 0 && y < h && x >= 0 && x < w) {
-            const d = Math.max(1, Math.floor(s / 3));
-            r.fillRect(
-              MARGIN + x * s + Math.floor((s - d) / 2),
-              MARGIN + y * s + Math.floor((s - d) / 2),
-              d,
-              d,
-              BOX,
-            );
-          }
+          if (reach.at(a, c) > 0 && inside(y, x))
+            r.fillRect(MARGIN + x * s + o, MARGIN + y * s + o, d, d, BOX);
         }
+      }
     }
     const top = Math.max(0, b.top);
     const left = Math.max(0, b.left);
     const bottom = Math.min(h - 1, b.bottom);
     const right = Math.min(w - 1, b.right);
-    r.strokeRect(
-      MARGIN + left * s,
-      MARGIN + top * s,
-      (right - left + 1) * s,
-      (bottom - top + 1) * s,
-      BOX,
-      s >= 4 ? 2 : 1,
-    );
+    const [bw, bh] = [(right - left + 1) * s, (bottom - top + 1) * s];
+    r.strokeRect(MARGIN + left * s, MARGIN + top * s, bw, bh, BOX, s >= 4 ? 2 : 1);
   }
   r.strokeRect(MARGIN - 1, MARGIN - 1, w * s + 2, h * s + 2, FRAME);
+  return r;
+}
 
+function sceneText(scene: Scene, name?: string): string {
+  const { field, inputSize, output, erfMap, erf, units, reach } = scene;
   const lines = [
-    `${opts.name ? `${opts.name}: ` : ''}Receptive field of ${field.layers.length} layers, input ${h}×${w} → output ${out.join('×')}`,
+    `${name ? `${name}: ` : ''}Receptive field of ${field.layers.length} layers, input ${inputSize.join('×')} → output ${output.join('×')}`,
     ...fieldTable(field.layers),
     `field ${pairText(field.size)}, jump ${pairText(field.jump)}, start ${pairText(field.start)}`,
     ...units.map(([i, j]) => {
@@ -258,16 +240,44 @@ export function receptiveFieldBundle(
   ];
   if (reach) lines.push(`dilated: one unit reaches ${reach.reached} of ${reach.total} cells of its field`);
   if (erfMap) {
-    const erf = opts.erf;
-    const support = erf && !(erf instanceof Tensor) ? erf.support() : null;
+    const support = erf?.support();
     lines.push(
-      `effective receptive field${erfUnit ? ` of unit [${erfUnit.join(', ')}]` : ''}: peak ${fmt(summarize(erfMap.data).max)}` +
+      `effective receptive field${erf ? ` of unit [${erf.unit.join(', ')}]` : ''}: peak ${fmt(summarize(erfMap.data).max)}` +
         (support
           ? `, support rows ${support.top}..${support.bottom}, cols ${support.left}..${support.right}`
           : ''),
     );
   }
-  return { 'text/plain': lines.join('\n'), 'image/png': r.toPngBase64(), [MIME_TYPE]: payload };
+  return lines.join('\n');
+}
+
+/** The bundle of a receptive field on an input. */
+export function receptiveFieldBundle(
+  rf: ReceptiveField,
+  opts: ReceptiveFieldDisplayOptions = {},
+): MimeBundle {
+  const fn = 'show.receptiveField';
+  const limits = limitsOf(fn, opts);
+  const scene = resolveScene(fn, rf, opts);
+  const { field, inputSize, output, input, erfMap, erf, units, reach } = scene;
+  const payload: ReceptiveFieldView = {
+    version: 1,
+    kind: 'receptive-field',
+    ...(opts.name !== undefined && { name: opts.name }),
+    input: inputView(input, inputSize, limits),
+    inputShape: inputSize,
+    output: { shape: output },
+    layers: field.layers.map(geometry),
+    ...(erfMap && { erf: erfView(erfMap, limits) }),
+    ...(erf && { erfUnit: erf.unit }),
+    units,
+    ...(reach && { reach: { shape: reach.shape, counts: reach.counts } }),
+  };
+  return {
+    'text/plain': sceneText(scene, opts.name),
+    'image/png': drawScene(scene).toPngBase64(),
+    [MIME_TYPE]: payload,
+  };
 }
 
 function fieldTable(rows: FieldRow[]): string[] {
@@ -283,53 +293,4 @@ function fieldTable(rows: FieldRow[]): string[] {
       .join('  ')
       .trimEnd(),
   );
-}
-
-/** The bundle of a coverage count: white holes, viridis counts, a colour bar. */
-export function coverageBundle(c: Coverage, opts: { name?: string } = {}): MimeBundle {
-  const [h, w] = c.shape;
-  const levels = c.levels;
-  const hi = levels.at(-1) ?? 0;
-  const lo = levels.find((v) => v > 0) ?? 0;
-  const s = cellScale(w, h, 320, 24);
-  const bar = 22;
-  const r = new Raster(w * s + 2 * MARGIN + bar, Math.max(h * s, 48) + 2 * MARGIN);
-  for (let i = 0; i < h; i++)
-    for (let j = 0; j < w; j++) {
-      const v = c.at(i, j);
-      if (v > 0) r.fillRect(MARGIN + j * s, MARGIN + i * s, s, s, colorOf('viridis', v, lo, hi));
-    }
-  r.strokeRect(MARGIN - 1, MARGIN - 1, w * s + 2, h * s + 2, FRAME);
-  r.colorBar(MARGIN + w * s + 9, MARGIN + 1, 12, Math.max(h * s, 48) - 2, 'viridis');
-  let text: string;
-  let note: string | undefined;
-  if (c instanceof Checkerboard) {
-    const l = c.layers[0]!;
-    const interior = c.interiorLevels;
-    note = c.uniform
-      ? `even overlap: every interior cell is written ${interior[0]} times`
-      : `uneven overlap: interior cells are written ${interior.join(', ')} times`;
-    text = `Checkerboard overlap of a ${l.kernel.join('×')} stride-${pairText(l.stride)} transposed convolution (output ${h}×${w}): ${note}`;
-  } else {
-    const pct = ((100 * c.reached) / c.total).toFixed(1);
-    note = `${c.reached} of ${c.total} cells reached (${pct}%)`;
-    text = `Gridding coverage of ${c.layers.length} layers from output unit [${c.unit?.join(', ')}]: ${note}; paths per cell ${lo}..${hi}`;
-  }
-  const payload: CoverageView = {
-    version: 1,
-    kind: 'coverage',
-    ...(opts.name !== undefined && { name: opts.name }),
-    mode: c.mode,
-    shape: c.shape,
-    counts: c.counts,
-    reached: c.reached,
-    total: c.total,
-    cmap: 'viridis',
-    note,
-  };
-  return {
-    'text/plain': `${opts.name ? `${opts.name}: ` : ''}${text}`,
-    'image/png': r.toPngBase64(),
-    [MIME_TYPE]: payload,
-  };
 }

@@ -8,7 +8,8 @@ import { EffectiveReceptiveField } from '../analysis/erf.js';
 import { ReceptiveField } from '../analysis/receptive-field.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { MimeBundle } from './contract.js';
-import { coverageBundle, receptiveFieldBundle } from './field-views.js';
+import { coverageBundle } from './coverage-view.js';
+import { receptiveFieldBundle } from './field-views.js';
 import { erfBundle, JUPYTER_DISPLAY } from './show.js';
 import { toMimeBundle } from './views.js';
 

@@ -9,6 +9,8 @@ import type { Colormap } from './contract.js';
 
 export const BACKGROUND: RGB = [255, 255, 255];
 export const FRAME: RGB = [160, 160, 160];
+/** White space around every picture. */
+export const MARGIN = 4;
 
 export class Raster {
   readonly pixels: Uint8ClampedArray;

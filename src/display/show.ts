@@ -9,7 +9,8 @@ import { ReceptiveField, receptiveField } from '../analysis/receptive-field.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { MimeBundle } from './contract.js';
 import { type CurvesOptions, curvesBundle, type History } from './curves.js';
-import { coverageBundle, type ReceptiveFieldDisplayOptions, receptiveFieldBundle } from './field-views.js';
+import { coverageBundle } from './coverage-view.js';
+import { type ReceptiveFieldDisplayOptions, receptiveFieldBundle } from './field-views.js';
 import { featureMapsBundle, type GridOptions, kernelsBundle, toMimeBundle } from './views.js';
 
 /** The well-known key under which a value offers its MIME bundle. */

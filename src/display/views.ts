@@ -15,7 +15,7 @@ import type {
   TensorView,
 } from './contract.js';
 import { MIME_TYPE } from './contract.js';
-import { cellScale, FRAME, floatsToBase64, Raster } from './raster.js';
+import { cellScale, FRAME, floatsToBase64, MARGIN, Raster } from './raster.js';
 import { blockMean, fitMaps, limitsOf, type SampleLimits } from './sample.js';
 import { defaultColormap, fmt, fmtStats, type Summary, scaleFor, summarize } from './stats.js';
 
@@ -42,7 +42,6 @@ export interface GridOptions extends DisplayOptions {
 
 const BAR_GAP = 8;
 const BAR_WIDTH = 12;
-const MARGIN = 4;
 const TILE_GAP = 2;
 
 /** A picture of n maps of h×w in a grid, with a colour bar when they share one scale. */
