@@ -80,6 +80,12 @@ describe('show.receptiveField', () => {
     expect(p.output.shape).toEqual([12, 12]);
     expect(p.units).toEqual([[5, 5]]);
     expect((p.input as TensorView).note).toBe('no input given: a blank grid');
+    // An asked-for size wins over the field's own.
+    const sized = receptiveField(model, { inputSize: 32 });
+    expect(payloadOf<ReceptiveFieldView>(show.receptiveField(sized).bundle).inputShape).toEqual([32, 32]);
+    const asked = payloadOf<ReceptiveFieldView>(show.receptiveField(sized, { inputSize: [20, 24] }).bundle);
+    expect(asked.inputShape).toEqual([20, 24]);
+    expect(asked.output.shape).toEqual([16, 20]);
   });
 
   it('marks the cells a dilated stack reaches and carries its ERF', () => {

@@ -4,6 +4,8 @@ import type { FeatureMapsView, KernelsView, TensorView } from '../../src/display
 import { cellScale } from '../../src/display/raster.js';
 import {
   avgPool2d,
+  CONTRACT_VERSION,
+  MIME_TYPE,
   Conv2d,
   JUPYTER_DISPLAY,
   manualSeed,
@@ -186,6 +188,17 @@ describe('show.featureMaps and show.kernels', () => {
 });
 
 describe('contract schema', () => {
+  it('names the same MIME type and version as the types', () => {
+    const schema = validate.schema as {
+      title: string;
+      definitions: Record<string, { properties: { version: { const: number } } }>;
+    };
+    expect(schema.title).toBe(MIME_TYPE);
+    for (const def of ['tensor', 'featureMaps', 'kernels', 'receptiveField', 'coverage']) {
+      expect(schema.definitions[def]!.properties.version.const).toBe(CONTRACT_VERSION);
+    }
+  });
+
   it('rejects payloads that break the contract', () => {
     const good = payloadOf<TensorView>(toMimeBundle(randn([2, 2])));
     expect(validate({ ...good, kind: 'tensors' })).toBe(false);
