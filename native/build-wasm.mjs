@@ -79,7 +79,8 @@ async function build() {
   const cfiles = wasmSources.filter((s) => s.endsWith('.c'));
   const out = await runClang(['clang', ...flags, ...linkFlags, ...cfiles, '-o', 'convlab.wasm'], files);
   writeFileSync(new URL('wasm/convlab.wasm', root), out['convlab.wasm']);
-  const meta = { sourceHash: sourceHash(), compiler: '@yowasp/clang', sources: wasmSources };
+  const wasmHash = createHash('sha256').update(out['convlab.wasm']).digest('hex');
+  const meta = { sourceHash: sourceHash(), wasmHash, compiler: '@yowasp/clang', sources: wasmSources };
   writeFileSync(new URL('wasm/convlab.wasm.json', root), `${JSON.stringify(meta, null, 2)}\n`);
   console.log(`native/wasm/convlab.wasm: ${out['convlab.wasm'].length} bytes`);
 }

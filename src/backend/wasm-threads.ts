@@ -74,8 +74,10 @@ export class WasmThreads {
     }
     // Give the workers a moment to come up, so the first call already runs on every thread.
     const deadline = Date.now() + 2000;
-    for (let up; (up = Atomics.load(this.ctl, READY)) < this.threads - 1 && Date.now() < deadline; ) {
+    let up = Atomics.load(this.ctl, READY);
+    while (up < this.threads - 1 && Date.now() < deadline) {
       Atomics.wait(this.ctl, READY, up, 50);
+      up = Atomics.load(this.ctl, READY);
     }
   }
 
@@ -98,11 +100,16 @@ export class WasmThreads {
       Atomics.notify(ctl, go);
       woken.push(w);
     }
-    for (let i: number; (i = Atomics.add(ctl, NEXT, 1)) < tasks; ) ex.cl_run_task(fn, ctx, i, 0);
+    for (let i = Atomics.add(ctl, NEXT, 1); i < tasks; i = Atomics.add(ctl, NEXT, 1))
+      ex.cl_run_task(fn, ctx, i, 0);
     for (const w of woken) {
-      const go = Atomics.load(ctl, SLOTS + 3 * w);
-      for (let fin; (fin = Atomics.load(ctl, SLOTS + 3 * w + 1)) !== go; )
-        Atomics.wait(ctl, SLOTS + 3 * w + 1, fin);
+      const go = SLOTS + 3 * w;
+      const target = Atomics.load(ctl, go);
+      let fin = Atomics.load(ctl, go + 1);
+      while (fin !== target) {
+        Atomics.wait(ctl, go + 1, fin);
+        fin = Atomics.load(ctl, go + 1);
+      }
     }
   };
 }
