@@ -2,10 +2,10 @@
 // Tuning aid for the C kernels (the side-by-side benchmark with the peers is bench/): GFLOP/s of cases A–G of
 // issue 5 and the backward of A, medians after warm-up, through the backend contract.
 // Usage: npx tsc -p native/perf.tsconfig.json && CONVLAB_THREADS=1 node native/perf.mjs native|wasm [kernels]
-const { setBackend } = await import('./build/perf/src/backend/index.js');
+const { setBackend } = await import('../out/perf/src/backend/index.js');
 const name = process.argv[2] ?? 'native';
 const be = setBackend(name);
-if (process.argv[3]) (await import('./build/perf/src/backend/native.js')).selectNativeKernels(process.argv[3]);
+if (process.argv[3]) (await import('../out/perf/src/backend/native.js')).selectNativeKernels(process.argv[3]);
 
 const geom = (n, c, k, h, w, r, o = {}) => {
   const s = o.stride ?? 1, p = o.padding ?? 0, d = o.dilation ?? 1;
@@ -28,15 +28,21 @@ const cases = {
   G: ['fwd', geom(8, 64, 64, 56, 56, 3, { padding: 1 })],
   'A backward': ['bwd', geom(1, 64, 64, 56, 56, 3, { padding: 1 })],
 };
+// Wall time, and CPU time per thread (less disturbed by other processes on a shared machine).
 function time(fn, reps) {
   for (let i = 0; i < 3; i++) fn();
   const t = [];
+  const c = [];
   for (let i = 0; i < reps; i++) {
+    const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     fn();
     t.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    const cu = process.cpuUsage(c0);
+    c.push((cu.user + cu.system) / 1e3 / be.threads);
   }
-  return t.sort((a, b) => a - b)[t.length >> 1];
+  const med = (a) => a.sort((x, y) => x - y)[a.length >> 1];
+  return [med(t), med(c)];
 }
 console.log(`${name} threads=${be.threads}`);
 for (const [id, [kind, g]] of Object.entries(cases)) {
@@ -45,7 +51,8 @@ for (const [id, [kind, g]] of Object.entries(cases)) {
   const fn = kind === 'fwd' ? () => be.convForward(g, x, w, null, y)
     : kind === 'transposed' ? () => be.convBackwardData(g, y, w, gx)
     : () => { be.convBackwardData(g, y, w, gx); be.convBackwardFilter(g, x, y, gw); };
-  const ms = time(fn, id === 'G' ? 10 : 30);
+  const [ms, cpu] = time(fn, id === 'G' ? 10 : 30);
   const f = kind === 'bwd' ? 2 * flops(g) : flops(g);
-  console.log(`${id.padEnd(10)} ${ms.toFixed(3).padStart(8)} ms ${(f / ms / 1e6).toFixed(1).padStart(7)} GFLOP/s`);
+  const rate = (t) => (f / t / 1e6).toFixed(1).padStart(7);
+  console.log(`${id.padEnd(10)} ${ms.toFixed(3).padStart(8)} ms ${rate(ms)} GFLOP/s  (cpu ${rate(cpu)})`);
 }

@@ -55,16 +55,15 @@ static void im2col_row(const im2col_src* s, int r, int p0, int len, float* dst) 
   }
 }
 
-/* B = im2col matrix (rows: receptive-field elements, columns: output positions). */
+/* B = im2col matrix (rows: receptive-field elements, columns: output positions). Each row is gathered once over
+ * the whole block (a few long copies) and then cut into the nr-wide strips. */
 static void pack_im2col(const void* src, int k0, int kc, int n0, int nc, int nr, float* dst) {
-  for (int j0 = 0; j0 < nc; j0 += nr) {
-    int cols = nc - j0 < nr ? nc - j0 : nr;
-    for (int p = 0; p < kc; p++) {
-      float* d = dst + (size_t)p * nr;
-      im2col_row(src, k0 + p, n0 + j0, cols, d);
-      for (int j = cols; j < nr; j++) d[j] = 0;
-    }
-    dst += (size_t)kc * nr;
+  float row[CL_NC + 64];
+  int strips = (nc + nr - 1) / nr;
+  for (int p = 0; p < kc; p++) {
+    im2col_row(src, k0 + p, n0, nc, row);
+    for (int j = nc; j < strips * nr; j++) row[j] = 0;
+    for (int s = 0; s < strips; s++) memcpy(dst + ((size_t)s * kc + p) * nr, row + s * nr, (size_t)nr * sizeof(float));
   }
 }
 
