@@ -20,7 +20,15 @@
         "src/kernels/f32_dwconv_row__avx512.c",
         "src/kernels/f32_dwconv_row__avx2.c",
         "src/kernels/f32_dwconv_row__sse2.c",
-        "src/kernels/f32_dwconv_row__scalar.c"
+        "src/kernels/f32_dwconv_row__scalar.c",
+        "src/kernels/f32_dconv_row_4__avx512.c",
+        "src/kernels/f32_dconv_row_1__avx512.c",
+        "src/kernels/f32_dconv_row_4__avx2.c",
+        "src/kernels/f32_dconv_row_1__avx2.c",
+        "src/kernels/f32_dconv_row_4__sse2.c",
+        "src/kernels/f32_dconv_row_1__sse2.c",
+        "src/kernels/f32_dconv_row_4__scalar.c",
+        "src/kernels/f32_dconv_row_1__scalar.c"
       ],
       "cflags": ["-O3", "-std=gnu11", "-fno-strict-aliasing", "-Wno-unused-parameter"],
       "cflags!": ["-O2", "-O0"],

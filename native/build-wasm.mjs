@@ -23,6 +23,10 @@ export const wasmSources = [
   'src/kernels/f32_gemm_2x4__scalar.c',
   'src/kernels/f32_dwconv_row__wasmsimd.c',
   'src/kernels/f32_dwconv_row__scalar.c',
+  'src/kernels/f32_dconv_row_4__wasmsimd.c',
+  'src/kernels/f32_dconv_row_1__wasmsimd.c',
+  'src/kernels/f32_dconv_row_4__scalar.c',
+  'src/kernels/f32_dconv_row_1__scalar.c',
   'wasm/platform.c',
 ];
 const exportsList = [

@@ -88,10 +88,19 @@ static int is_pointwise(const cl_geom* g) {
   return 1;
 }
 
-/* Depthwise fast path: 2-D, one input channel per group, stride 1. */
-static int is_depthwise(const cl_geom* g) {
-  return g->c == g->groups && g->in[0] == 1 && g->out[0] == 1 && g->kernel[0] == 1 && g->pad[0] == 0 &&
-         g->stride[1] == 1 && g->stride[2] == 1 && g->kernel[1] * g->kernel[2] <= 64;
+/* 2-D, stride 1 and at most 64 taps: the geometry the direct kernels handle. */
+static int direct_ok(const cl_geom* g) {
+  return g->in[0] == 1 && g->out[0] == 1 && g->kernel[0] == 1 && g->pad[0] == 0 && g->stride[1] == 1 &&
+         g->stride[2] == 1 && g->kernel[1] * g->kernel[2] <= 64;
+}
+
+/* Depthwise fast path: one input channel per group. */
+static int is_depthwise(const cl_geom* g) { return g->c == g->groups && direct_ok(g); }
+
+/* Narrow groups (few output channels each): a GEMM would reuse each packed input value only k/groups times. */
+static int is_narrow(const cl_geom* g) {
+  int cg = g->c / g->groups, kg = g->k / g->groups;
+  return !is_depthwise(g) && direct_ok(g) && kg <= 8 && cg <= 64;
 }
 
 static int plane(const int* s) { return s[0] * s[1] * s[2]; }
@@ -141,6 +150,35 @@ static void dw_forward_task(void* ctx, int task, int thread) {
                 y + (size_t)oh * g->out[2]);
 }
 
+static void narrow_forward_task(void* ctx, int task, int thread) {
+  conv_job* j = ctx;
+  const cl_geom* g = j->g;
+  const cl_config* cfg = cl_current();
+  int n = task / g->groups, grp = task % g->groups, cg = g->c / g->groups, kg = g->k / g->groups;
+  int hp = g->out[1] + g->dil[1] * (g->kernel[1] - 1), wp = g->out[2] + g->dil[2] * (g->kernel[2] - 1);
+  int taps = g->kernel[1] * g->kernel[2], P = plane(g->out);
+  size_t xs = dw_plane_floats(g);
+  float* padded = j->ws + (size_t)thread * j->wsPer;
+  const float* x = j->x + ((size_t)n * g->c + (size_t)grp * cg) * plane(g->in);
+  for (int c = 0; c < cg; c++) pad_plane(g, x + (size_t)c * plane(g->in), padded + c * xs, hp, wp);
+  ptrdiff_t off[64];
+  for (int t = 0; t < taps; t++)
+    off[t] = (ptrdiff_t)(t / g->kernel[2]) * g->dil[1] * wp + (t % g->kernel[2]) * g->dil[2];
+  float bias[4];
+  for (int k0 = 0; k0 < kg;) {
+    int kb = kg - k0 >= 4 ? 4 : 1;
+    int k = grp * kg + k0;
+    for (int i = 0; i < kb; i++) bias[i] = j->bias ? j->bias[k + i] : 0.0f;
+    const float* w = j->w + (size_t)k * cg * taps;
+    float* y = j->y + ((size_t)n * g->k + k) * P;
+    for (int oh = 0; oh < g->out[1]; oh++)
+      (kb == 4 ? cfg->dconv4 : cfg->dconv1)((size_t)g->out[2], (size_t)cg, (size_t)taps, w, (size_t)cg * taps, off,
+                                             padded + (size_t)oh * wp, xs, bias, y + (size_t)oh * g->out[2],
+                                             (size_t)P);
+    k0 += kb;
+  }
+}
+
 static void forward_task(void* ctx, int task, int thread) {
   conv_job* j = ctx;
   const cl_geom* g = j->g;
@@ -179,6 +217,7 @@ static int parts_for(int items, int strips) {
 
 static size_t forward_ws_per(const cl_geom* g) {
   if (is_depthwise(g)) return dw_plane_floats(g);
+  if (is_narrow(g)) return dw_plane_floats(g) * (g->c / g->groups);
   return cl_gemm_core_workspace(cl_current(), g->k / g->groups);
 }
 
@@ -186,6 +225,10 @@ void cl_conv_forward(const cl_geom* g, const float* x, const float* w, const flo
   conv_job j = {g, x, w, bias, 0, y, ws, forward_ws_per(g), 1};
   if (is_depthwise(g)) {
     cl_parallel_for(g->n * g->k, dw_forward_task, &j);
+    return;
+  }
+  if (is_narrow(g)) {
+    cl_parallel_for(g->n * g->groups, narrow_forward_task, &j);
     return;
   }
   int strips = (plane(g->out) + cl_current()->nr - 1) / cl_current()->nr;

@@ -26,6 +26,10 @@ typedef void (*cl_gemm_ukernel)(size_t m, size_t n, size_t kc, const float* a, c
 typedef void (*cl_dw_row)(size_t len, size_t taps, const float* w, const ptrdiff_t* off, const float* x,
                           float b, float* y);
 
+/* One output row of kb output channels of a stride-1 direct convolution over cin zero-padded planes. */
+typedef void (*cl_dconv_row)(size_t len, size_t cin, size_t taps, const float* w, size_t ws, const ptrdiff_t* off,
+                             const float* x, size_t xs, const float* b, float* y, size_t ys);
+
 typedef struct {
   const char* name;
   cl_gemm_ukernel gemm; /* the main tile */
@@ -33,6 +37,7 @@ typedef struct {
   cl_gemm_ukernel gemm_small; /* for matrices of at most mr_small rows */
   int mr_small;
   cl_dw_row dw_row;
+  cl_dconv_row dconv4, dconv1; /* 4 and 1 output channels per call */
   int kc; /* depth of a packed panel: keeps an nr-wide strip of B in L1 */
 } cl_config;
 

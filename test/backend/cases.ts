@@ -42,6 +42,14 @@ export const convCases: [string, ConvGeometry][] = [
   ['output channels 17, wide', geometry(1, 4, 17, [1, 5, 67], [1, 3, 3])],
   ['deep reduction (> kc)', geometry(1, 37, 5, [1, 8, 8], [1, 3, 3], { padding: [0, 1, 1] })],
   ['groups 3', geometry(2, 6, 9, [1, 10, 10], [1, 3, 3], { groups: 3, padding: [0, 1, 1] })],
+  [
+    'narrow groups: 5 outputs each, ragged width',
+    geometry(1, 8, 10, [1, 9, 37], [1, 3, 3], { groups: 2, padding: [0, 1, 1] }),
+  ],
+  [
+    'narrow groups dilated',
+    geometry(2, 12, 8, [1, 10, 21], [1, 3, 3], { groups: 2, padding: [0, 2, 2], dilation: [1, 2, 2] }),
+  ],
   ['depthwise 3x3', geometry(2, 8, 8, [1, 12, 13], [1, 3, 3], { groups: 8, padding: [0, 1, 1] })],
   ['depthwise multiplier 2', geometry(1, 4, 8, [1, 9, 9], [1, 5, 5], { groups: 4, padding: [0, 2, 2] })],
   [

@@ -52,5 +52,24 @@ for (const [isa, mr, nv] of gemmKernels) {
   const vars = gemm(isa, mr, nv);
   writeFileSync(new URL(`f32_gemm_${mr}x${vars.NR}__${isa}.c`, here), fill(gemmTemplate, vars));
 }
+// Direct convolution rows for narrow groups: KB output channels per call.
+const dconvTemplate = readFileSync(new URL('f32-dconv-row.c.in', here), 'utf8');
+for (const isa of Object.keys(lanes)) {
+  for (const kb of [4, 1]) {
+    const ks = [...Array(kb).keys()];
+    const vars = {
+      ISA: isa,
+      KB: kb,
+      INIT: ks.map((k) => `    VF a${k}_0 = vsplat(b[${k}]), a${k}_1 = vsplat(b[${k}]);`).join('\n'),
+      FMA: ks
+        .map((k) => `        { const VF wk = vsplat(wc[${k} * ws + t]); a${k}_0 += wk * x0; a${k}_1 += wk * x1; }`)
+        .join('\n'),
+      STORE: ks
+        .map((k) => `    vstore(y + ${k} * ys + i, a${k}_0);\n    if (two) vstore(y + ${k} * ys + i + VW, a${k}_1);`)
+        .join('\n'),
+    };
+    writeFileSync(new URL(`f32_dconv_row_${kb}__${isa}.c`, here), fill(dconvTemplate, vars));
+  }
+}
 const dwTemplate = readFileSync(new URL('f32-dwconv-row.c.in', here), 'utf8');
 for (const isa of Object.keys(lanes)) writeFileSync(new URL(`f32_dwconv_row__${isa}.c`, here), fill(dwTemplate, { ISA: isa }));
