@@ -8,6 +8,7 @@ import { scConvCost } from '../ops/scconv.js';
 import { interpolate } from '../ops/pool.js';
 import * as E from '../tensor/elementwise.js';
 import type { Generator } from '../tensor/random.js';
+import { cat } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Conv2d } from './conv.js';
 import { AvgPool2d, BatchNorm2d, Sequential } from './layers.js';
@@ -70,5 +71,81 @@ export class SCConv extends Module {
       groups: this.opts.groups,
       batch: n,
     });
+  }
+}
+
+export interface SCBottleneckOptions {
+  stride?: number;
+  cardinality?: number;
+  bottleneckWidth?: number;
+  poolingR?: number;
+  generator?: Generator;
+}
+
+/**
+ * SCNet's bottleneck (scnet.py SCBottleneck), where the paper's four convolutions meet: the input is reduced by
+ * two 1×1 convolutions to two halves of width w = ⌊planes·bottleneckWidth/64⌋·cardinality; one half goes through
+ * k1 (a plain 3×3 + BN), the other through SCConv (k2–k4); both ReLU, concatenated, 1×1 to planes·4 + BN, plus
+ * the residual (a strided 1×1 + BN when the shape changes, as SCNet._make_layer adds it), ReLU. The code's
+ * `avd` average-pool option is not reproduced.
+ */
+export class SCBottleneck extends Module {
+  conv1A: Conv2d;
+  bn1A: BatchNorm2d;
+  conv1B: Conv2d;
+  bn1B: BatchNorm2d;
+  k1: Sequential;
+  scconv: SCConv;
+  conv3: Conv2d;
+  bn3: BatchNorm2d;
+  downsample: Sequential | null;
+
+  constructor(
+    readonly inChannels: number,
+    readonly planes: number,
+    opts: SCBottleneckOptions = {},
+  ) {
+    super();
+    const stride = opts.stride ?? 1;
+    const card = opts.cardinality ?? 1;
+    const width = Math.floor(planes * ((opts.bottleneckWidth ?? 32) / 64)) * card;
+    if (width < 1)
+      throw new ArgumentError(
+        `SCBottleneck: planes·bottleneckWidth/64 must be at least 1, got width ${width}`,
+      );
+    const g = opts.generator;
+    const conv1 = (cout: number) => new Conv2d(inChannels, cout, 1, { bias: false, generator: g });
+    this.conv1A = conv1(width);
+    this.bn1A = new BatchNorm2d(width);
+    this.conv1B = conv1(width);
+    this.bn1B = new BatchNorm2d(width);
+    this.k1 = new Sequential(
+      new Conv2d(width, width, 3, { stride, padding: 1, groups: card, bias: false, generator: g }),
+      new BatchNorm2d(width),
+    );
+    this.scconv = new SCConv(width, width, {
+      stride,
+      padding: 1,
+      groups: card,
+      poolingR: opts.poolingR ?? 4,
+      generator: g,
+    });
+    this.conv3 = new Conv2d(2 * width, planes * 4, 1, { bias: false, generator: g });
+    this.bn3 = new BatchNorm2d(planes * 4);
+    this.downsample =
+      stride !== 1 || inChannels !== planes * 4
+        ? new Sequential(
+            new Conv2d(inChannels, planes * 4, 1, { stride, bias: false, generator: g }),
+            new BatchNorm2d(planes * 4),
+          )
+        : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    const a = E.relu(this.k1.forward(E.relu(this.bn1A.forward(this.conv1A.forward(x)))));
+    const b = E.relu(this.scconv.forward(E.relu(this.bn1B.forward(this.conv1B.forward(x)))));
+    const out = this.bn3.forward(this.conv3.forward(cat([a, b], 1)));
+    const residual = this.downsample === null ? x : this.downsample.forward(x);
+    return E.relu(E.add(out, residual));
   }
 }

@@ -7,20 +7,29 @@ import {
   deformConv2dCost,
   randn,
   ShapeError,
+  type Tensor,
+  withBackend,
 } from '../../src/index.js';
-import { layerTests, loadFamily, opTests } from './harness.js';
+import { type Case, layerTests, loadFamily, opTests } from './harness.js';
 
 const suite = loadFamily('deformable');
 
+function call(c: Case, inputs: Tensor[]): Tensor {
+  const [x, offset, weight, ...rest] = inputs;
+  const mask = c.args.mask ? rest.shift()! : null;
+  const bias = c.args.bias ? rest.shift()! : null;
+  const { stride, padding, dilation } = c.args;
+  return deformConv2d(x!, offset!, weight!, { mask, bias, stride, padding, dilation });
+}
+
 describe(`deformable: golden (torchvision, torch ${suite.header.torch})`, () => {
-  opTests(suite, (c, inputs) => {
-    const [x, offset, weight, ...rest] = inputs;
-    const mask = c.args.mask ? rest.shift()! : null;
-    const bias = c.args.bias ? rest.shift()! : null;
-    const { stride, padding, dilation } = c.args;
-    return deformConv2d(x!, offset!, weight!, { mask, bias, stride, padding, dilation });
-  });
+  opTests(suite, call);
   layerTests(suite, (a) => new DeformConv2d(a.inChannels, a.outChannels, a.kernelSize, a));
+});
+
+// The TypeScript backend's deformIm2col/deformCol2im are the reference the other backends are checked against.
+describe('deformable: golden deformConv2d on the ts backend', () => {
+  opTests(suite, (c, inputs) => withBackend('ts', () => call(c, inputs)));
 });
 
 describe('deformable: semantics and errors', () => {

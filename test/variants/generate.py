@@ -566,8 +566,42 @@ class SCConv(nn.Module):
         return self.k4(self.k3(x) * out)
 
 
+class SCBottleneck(nn.Module):
+    """SCNet's bottleneck: halves of the width through k1 (plain 3×3) and SCConv (k2–k4), concatenated, 1×1 up
+    to planes·4, residual (1×1 + BN downsample when the shape changes, as SCNet._make_layer builds it)."""
+
+    def __init__(self, inplanes, planes, stride=1, cardinality=1, bottleneck_width=32, pooling_r=4):
+        super().__init__()
+        gw = int(planes * (bottleneck_width / 64.0)) * cardinality
+        self.conv1_a = nn.Conv2d(inplanes, gw, 1, bias=False)
+        self.bn1_a = nn.BatchNorm2d(gw)
+        self.conv1_b = nn.Conv2d(inplanes, gw, 1, bias=False)
+        self.bn1_b = nn.BatchNorm2d(gw)
+        self.k1 = nn.Sequential(nn.Conv2d(gw, gw, 3, stride, 1, 1, cardinality, bias=False), nn.BatchNorm2d(gw))
+        self.scconv = SCConv(gw, gw, stride, 1, 1, cardinality, pooling_r)
+        self.conv3 = nn.Conv2d(gw * 2, planes * 4, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(planes * 4)
+        self.downsample = None
+        if stride != 1 or inplanes != planes * 4:
+            self.downsample = nn.Sequential(nn.Conv2d(inplanes, planes * 4, 1, stride, bias=False),
+                                            nn.BatchNorm2d(planes * 4))
+
+    def forward(self, x):
+        a = F.relu(self.k1(F.relu(self.bn1_a(self.conv1_a(x)))))
+        b = F.relu(self.scconv(F.relu(self.bn1_b(self.conv1_b(x)))))
+        out = self.bn3(self.conv3(torch.cat([a, b], 1)))
+        residual = x if self.downsample is None else self.downsample(x)
+        return F.relu(out + residual)
+
+
 def scconv():
     s = Suite("scconv")
+    for inplanes, planes, stride, card, width, r, size in [(8, 4, 1, 1, 64, 4, 8), (16, 4, 2, 2, 32, 2, 8)]:
+        m = SCBottleneck(inplanes, planes, stride, card, width, r)
+        args = dict(inChannels=inplanes, planes=planes, stride=stride, cardinality=card, bottleneckWidth=width,
+                    poolingR=r)
+        s.layer(f"SCBottleneck {inplanes}->{planes * 4} s{stride} cardinality {card} width {width} r{r}",
+                "SCBottleneck", args, m, [f32(2, inplanes, size, size)])
     for c, stride, padding, dilation, groups, r, size, train in [
         (4, 1, 1, 1, 1, 4, 8, True), (6, 2, 1, 1, 2, 4, 9, True), (4, 1, 2, 2, 1, 2, 8, False),
         (8, 2, 1, 1, 4, 3, 7, True),

@@ -1,12 +1,16 @@
 /** Self-calibrated convolution (row 17) against MCG-NKU/SCNet's SCConv. */
 import { describe, expect, it } from 'vitest';
-import { ArgumentError, SCConv } from '../../src/index.js';
+import { ArgumentError, SCBottleneck, SCConv } from '../../src/index.js';
 import { layerTests, loadFamily } from './harness.js';
 
 const suite = loadFamily('scconv');
 
 describe(`scconv: golden SCConv (torch ${suite.header.torch})`, () => {
-  layerTests(suite, (a) => new SCConv(a.inChannels, a.outChannels, a));
+  layerTests(suite, (a) =>
+    a.planes === undefined
+      ? new SCConv(a.inChannels, a.outChannels, a)
+      : new SCBottleneck(a.inChannels, a.planes, a),
+  );
 });
 
 describe('scconv: cost and arguments', () => {
