@@ -60,7 +60,10 @@ export class DOConv2d extends Module {
       this.D = null;
       this.DDiag = null;
     }
-    this.bias = opts.bias ? uniformParameter([outChannels], 1 / Math.sqrt(cpg * mn), opts.generator) : null;
+    // bias bound from W's fan-in (C/g · D_mul), as the code's init does
+    this.bias = opts.bias
+      ? uniformParameter([outChannels], 1 / Math.sqrt(cpg * this.DMul), opts.generator)
+      : null;
   }
 
   /** The composed kernel DoW [K, C/g, M, N]. */

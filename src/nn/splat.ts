@@ -4,7 +4,7 @@
  * groups = cardinality, to max(inChannels·radix/reductionFactor, 32) channels), bn1, ReLU, fc2, rSoftmax, and the
  * attention-weighted sum of the splits.
  */
-import { checkSplit, rSoftmax } from '../ops/splat.js';
+import { checkSplit, rSoftmax, splatCost } from '../ops/splat.js';
 import { adaptiveAvgPool2d } from '../ops/pool.js';
 import * as E from '../tensor/elementwise.js';
 import type { Generator } from '../tensor/random.js';
@@ -35,6 +35,7 @@ export class SplAtConv2d extends Module {
   fc2: Conv2d;
   readonly radix: number;
   readonly cardinality: number;
+  readonly reductionFactor: number;
 
   constructor(
     readonly inChannels: number,
@@ -46,6 +47,7 @@ export class SplAtConv2d extends Module {
     this.radix = opts.radix ?? 2;
     this.cardinality = opts.groups ?? 1;
     checkSplit('SplAtConv2d', inChannels, channels, this.radix, this.cardinality);
+    this.reductionFactor = opts.reductionFactor ?? 4;
     const inter = Math.max(Math.floor((inChannels * this.radix) / (opts.reductionFactor ?? 4)), 32);
     const norm = opts.norm ?? true;
     const g = opts.generator;
@@ -76,5 +78,16 @@ export class SplAtConv2d extends Module {
     if (this.radix === 1) return E.mul(atten, x);
     const attens = split(atten, this.channels, 1);
     return splits.map((s, i) => E.mul(attens[i]!, s)).reduce((a, t) => E.add(a, t));
+  }
+
+  /** Closed-form multiply-adds for an output [N, channels, Ho, Wo]: the grouped conv and the attention layers. */
+  cost(outputShape: number[]) {
+    const [n, , h, w] = outputShape as [number, number, number, number];
+    return splatCost(this.inChannels, this.channels, this.kernelSize, h * w, {
+      radix: this.radix,
+      groups: this.cardinality,
+      reductionFactor: this.reductionFactor,
+      batch: n,
+    });
   }
 }

@@ -20,6 +20,7 @@ describe('splat: r-softmax, cost and arguments', () => {
     const layer = new SplAtConv2d(64, 64, 3, { padding: 1, radix: 2, groups: 2 });
     const c = splatCost(64, 64, 3, 64, { radix: 2, groups: 2 });
     expect(layer.totalMacs([1, 64, 8, 8])).toBe(c.macs);
+    expect(layer.cost([1, 64, 8, 8]).macs).toBe(c.macs);
   });
   it('channels must be divisible by radix and groups', () => {
     expect(() => new SplAtConv2d(6, 4, 3, { radix: 4 })).toThrow(ArgumentError);
