@@ -34,7 +34,7 @@ export class HetConv extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return hetConv2d(x, this.weight, this.pointwise ?? this.weight, {
+    return hetConv2d(x, this.weight, this.pointwise, {
       part: this.part,
       stride: this.stride,
       bias: this.bias,

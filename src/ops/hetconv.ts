@@ -56,11 +56,11 @@ export function hetPointwiseKernel(pointwise: Tensor, part: number): Tensor {
   return cat(rows, 0);
 }
 
-export function hetConv2d(x: Tensor, weight: Tensor, pointwise: Tensor, opts: HetConvOptions): Tensor {
+/** pointwise is null only for P = 1, where every channel has the k×k kernel (a plain convolution). */
+export function hetConv2d(x: Tensor, weight: Tensor, pointwise: Tensor | null, opts: HetConvOptions): Tensor {
   const op = 'hetConv2d';
   checkTensor(op, 'input', x);
   checkTensor(op, 'weight', weight);
-  checkTensor(op, 'pointwise', pointwise);
   const [k, cpg, kh, kw] = weight.shape as [number, number, number, number];
   const c = x.shape[1]!;
   const part = checkPart(op, opts.part, c, k);
@@ -69,12 +69,17 @@ export function hetConv2d(x: Tensor, weight: Tensor, pointwise: Tensor, opts: He
       `${op}: weight must be [K, ${c / part}, k, k] for ${c} channels and P=${part}, got ${fmtShape(weight.shape)}`,
     );
   const expected = [k, c - c / part, 1, 1];
-  if (part > 1 && (pointwise.ndim !== 4 || pointwise.shape.some((d, i) => d !== expected[i])))
-    throw new ShapeError(`${op}: pointwise must be ${fmtShape(expected)}, got ${fmtShape(pointwise.shape)}`);
+  if (part > 1) {
+    checkTensor(op, 'pointwise', pointwise);
+    if (pointwise!.ndim !== 4 || pointwise!.shape.some((d, i) => d !== expected[i]))
+      throw new ShapeError(
+        `${op}: pointwise must be ${fmtShape(expected)}, got ${fmtShape(pointwise!.shape)}`,
+      );
+  }
   const padding = opts.padding ?? [Math.floor(kh / 2), Math.floor(kw / 2)];
   let y = conv2d(x, weight, { groups: part, stride: opts.stride, padding });
   if (part > 1) {
-    const y1 = conv2d(x, hetPointwiseKernel(pointwise, part), { stride: opts.stride });
+    const y1 = conv2d(x, hetPointwiseKernel(pointwise!, part), { stride: opts.stride });
     if (y1.shape.some((d, i) => d !== y.shape[i]))
       throw new ShapeError(
         `${op}: the k×k part gives ${fmtShape(y.shape)} but the 1×1 part ${fmtShape(y1.shape)}; use padding ⌊k/2⌋ with odd k`,

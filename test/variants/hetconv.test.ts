@@ -1,6 +1,6 @@
 /** HetConv (row 13) against the exact rewrite conv_k×k(groups=P) + conv_1×1 − conv_1×1(groups=P). */
 import { describe, expect, it } from 'vitest';
-import { ArgumentError, HetConv, hetConvCost, hetConvFlopsRatio } from '../../src/index.js';
+import { ArgumentError, conv2d, HetConv, hetConvCost, hetConvFlopsRatio, randn } from '../../src/index.js';
 import { layerTests, loadFamily } from './harness.js';
 
 const suite = loadFamily('hetconv');
@@ -23,6 +23,13 @@ describe('hetconv: cost and arguments', () => {
       expect(hetConvCost(32, 16, k, p, 100).params).toBe(layer.countParams());
     });
   }
+  it('P = 1 is a plain k×k convolution', () => {
+    const layer = new HetConv(3, 4, 3, { part: 1 });
+    expect(layer.pointwise).toBeNull();
+    const x = randn([2, 3, 5, 5]);
+    const ref = conv2d(x, layer.weight, { padding: 1 });
+    expect(Array.from(layer.forward(x).data)).toEqual(Array.from(ref.data));
+  });
   it('P must divide the channels', () => {
     expect(() => new HetConv(6, 8, 3, { part: 4 })).toThrow(ArgumentError);
     expect(() => new HetConv(8, 6, 3, { part: 4 })).toThrow(
