@@ -57,7 +57,7 @@ export function decodeFloat32(field: string, data: unknown, count: number): Floa
   }
   if (bin.length !== count * 4)
     throw new PayloadError(
-      `${field}: holds ${bin.length / 4} float32 values but the shape needs ${count} (truncated or mismatched data)`,
+      `${field}: holds ${bin.length} bytes but the shape needs ${count} float32 values (${count * 4} bytes); the data is truncated or does not match the shape`,
     );
   const bytes = new Uint8Array(count * 4);
   for (let i = 0; i < bytes.length; i++) bytes[i] = bin.charCodeAt(i);
