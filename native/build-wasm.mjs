@@ -17,7 +17,6 @@ export const wasmSources = [
   'src/deform.c',
   'src/kernels/isa-wasmsimd.h',
   'src/kernels/isa-scalar.h',
-  'src/kernels/f32_gemm_6x8__wasmsimd.c',
   'src/kernels/f32_gemm_4x8__wasmsimd.c',
   'src/kernels/f32_gemm_4x4__scalar.c',
   'src/kernels/f32_gemm_2x4__scalar.c',

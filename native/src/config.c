@@ -9,7 +9,7 @@
 #define DC(name) void name(size_t, size_t, size_t, const float*, size_t, const ptrdiff_t*, const float*, size_t, \
                           const float*, float*, size_t);
 #ifdef __wasm__
-GEMM(f32_gemm_6x8__wasmsimd) GEMM(f32_gemm_4x8__wasmsimd) DW(f32_dwconv_row__wasmsimd)
+GEMM(f32_gemm_4x8__wasmsimd) DW(f32_dwconv_row__wasmsimd)
 DC(f32_dconv_row_4__wasmsimd) DC(f32_dconv_row_1__wasmsimd)
 #else
 GEMM(f32_gemm_8x32__avx512) GEMM(f32_gemm_4x32__avx512) DW(f32_dwconv_row__avx512)
@@ -24,7 +24,7 @@ DC(f32_dconv_row_4__scalar) DC(f32_dconv_row_1__scalar)
 
 static const cl_config configs[] = {
 #ifdef __wasm__
-    {"wasmsimd", f32_gemm_6x8__wasmsimd, 6, 8, f32_gemm_4x8__wasmsimd, 4, f32_dwconv_row__wasmsimd,
+    {"wasmsimd", f32_gemm_4x8__wasmsimd, 4, 8, f32_gemm_4x8__wasmsimd, 4, f32_dwconv_row__wasmsimd,
      f32_dconv_row_4__wasmsimd, f32_dconv_row_1__wasmsimd, 256},
 #else
     {"avx512", f32_gemm_8x32__avx512, 8, 32, f32_gemm_4x32__avx512, 4, f32_dwconv_row__avx512,

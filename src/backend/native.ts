@@ -60,6 +60,10 @@ function getAddon(): Addon | string {
     } catch (e) {
       addon = `the addon failed to load: ${e instanceof Error ? e.message : String(e)}`;
     }
+    // Said once, where the addon could have been: a user who expected native speed learns why it is slower.
+    if (typeof addon === 'string' && globalThis.process?.versions?.node !== undefined) {
+      console.warn(`convlab: the native backend is unavailable (${addon}); using wasm`);
+    }
   }
   return addon;
 }

@@ -13,7 +13,6 @@ export const gemmKernels = [
   ['avx2', 4, 2],
   ['sse2', 6, 2],
   ['sse2', 4, 2],
-  ['wasmsimd', 6, 2],
   ['wasmsimd', 4, 2],
   ['scalar', 4, 4],
   ['scalar', 2, 4],
