@@ -29,6 +29,12 @@ describe('doconv: fuse() gives one plain convolution with the same output', () =
     expect(Array.from(layer.kernel().data)).toEqual(Array.from(w));
     expect(layer.forward(randn([1, 3, 5, 5])).shape).toEqual([1, 4, 5, 5]);
   });
+  it('costs the multiply-adds of the plain convolution it folds into', () => {
+    const layer = new DOConv2d(8, 16, 3, { DMul: 12, padding: 1, stride: 2 });
+    expect(layer.totalMacs([2, 8, 10, 10])).toBe(layer.fuse().totalMacs([2, 8, 10, 10]));
+    expect(layer.totalMacs([2, 8, 10, 10])).toBe(2 * 16 * 25 * 8 * 9);
+    expect(layer.countParams()).toBe(doconvCost(8, 16, 3, 12, 1).params);
+  });
   it('D_mul must be at least M·N', () => {
     expect(() => new DOConv2d(3, 4, 3, { DMul: 4 })).toThrow(ArgumentError);
   });

@@ -123,8 +123,9 @@ def randomize(module):
     with torch.no_grad():
         for m in module.modules():
             if isinstance(m, nn.BatchNorm2d):
-                m.weight.uniform_(0.5, 1.5)
-                m.bias.normal_(0, 0.2)
+                if m.affine:
+                    m.weight.uniform_(0.5, 1.5)
+                    m.bias.normal_(0, 0.2)
                 m.running_mean.normal_(0, 0.2)
                 m.running_var.uniform_(0.5, 1.5)
             for name in ("conv_offset",):
@@ -348,11 +349,15 @@ def acnet():
     s = Suite("acnet")
     for cin, cout, k, stride, padding, groups, train in [
         (3, 4, 3, 1, 1, 1, True), (4, 6, 3, 2, 1, 2, True), (2, 3, 5, 1, 2, 1, False), (3, 2, 3, 1, 0, 1, True),
-        (4, 4, 3, 2, 1, 1, False),
+        (4, 4, 3, 2, 1, 1, False), (3, 3, 3, 1, 1, 1, None),
     ]:
-        m = ACBlock(cin, cout, k, stride, padding, 1, groups)
-        args = dict(inChannels=cin, outChannels=cout, kernelSize=k, stride=stride, padding=padding, groups=groups)
-        s.layer(f"ACBlock {cin}->{cout} k{k} s{stride} p{padding} g{groups} {'train' if train else 'eval'}",
+        affine = train is not None
+        train = True if train is None else train
+        m = ACBlock(cin, cout, k, stride, padding, 1, groups, use_affine=affine)
+        args = dict(inChannels=cin, outChannels=cout, kernelSize=k, stride=stride, padding=padding, groups=groups,
+                    useAffine=affine)
+        s.layer(f"ACBlock {cin}->{cout} k{k} s{stride} p{padding} g{groups} {'train' if train else 'eval'}"
+                f"{'' if affine else ' no affine'}",
                 "ACBlock", args, m, [f32(2, cin, 7, 6)], train=train)
     s.write()
 
