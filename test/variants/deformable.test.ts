@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ArgumentError,
+  conv2d,
   DeformConv2d,
   deformConv2d,
   deformConv2dCost,
@@ -33,8 +34,7 @@ describe('deformable: golden deformConv2d on the ts backend', () => {
 });
 
 describe('deformable: semantics and errors', () => {
-  it('zero offsets and a unit mask give the plain convolution', async () => {
-    const { conv2d } = await import('../../src/index.js');
+  it('zero offsets give the plain convolution', () => {
     const x = randn([2, 4, 6, 5]);
     const w = randn([6, 2, 3, 3]);
     const offset = randn([2, 18, 3, 3]).mul(0);
