@@ -8,6 +8,7 @@ import { checkInt } from '../errors.js';
 export class Generator {
   private s = new Uint32Array(4);
   private spare: number | null = null;
+  private seed = 0;
 
   constructor(seed = 0) {
     this.manualSeed(seed);
@@ -16,6 +17,7 @@ export class Generator {
   /** Resets the stream; equal seeds give equal streams. */
   manualSeed(seed: number): this {
     checkInt('manualSeed', 'seed', seed, 0);
+    this.seed = seed;
     // splitmix32 spreads the seed over the 128-bit state, so nearby seeds give unrelated streams.
     let z = (seed >>> 0) ^ Math.floor(seed / 2 ** 32);
     for (let i = 0; i < 4; i++) {
@@ -30,6 +32,23 @@ export class Generator {
     if (this.s.every((v) => v === 0)) this.s[0] = 1;
     this.spare = null;
     return this;
+  }
+
+  /** The seed this stream started from (torch's initial_seed). */
+  initialSeed(): number {
+    return this.seed;
+  }
+
+  toString(): string {
+    return `Generator(seed=${this.seed})`;
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
+  [Symbol.for('Jupyter.display')](): Record<string, string> {
+    return { 'text/plain': this.toString() };
   }
 
   /** The next 32 random bits as an unsigned integer. */
