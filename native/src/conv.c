@@ -145,6 +145,11 @@ static void dw_forward_task(void* ctx, int task, int thread) {
     off[t] = (ptrdiff_t)(t / g->kernel[2]) * g->dil[1] * wp + (t % g->kernel[2]) * g->dil[2];
   float b = j->bias ? j->bias[k] : 0.0f;
   float* y = j->y + ((size_t)n * g->k + k) * plane(g->out);
+  if (taps == 9 && g->kernel[1] == 3) {
+    cfg->dw3x3((size_t)g->out[1], (size_t)g->out[2], j->w + (size_t)k * 9, padded, (size_t)wp, (size_t)g->dil[1],
+               (size_t)g->dil[2], b, y, (size_t)g->out[2]);
+    return;
+  }
   for (int oh = 0; oh < g->out[1]; oh++)
     cfg->dw_row((size_t)g->out[2], (size_t)taps, j->w + (size_t)k * taps, off, padded + (size_t)oh * wp, b,
                 y + (size_t)oh * g->out[2]);

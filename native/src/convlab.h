@@ -30,6 +30,10 @@ typedef void (*cl_dw_row)(size_t len, size_t taps, const float* w, const ptrdiff
 typedef void (*cl_dconv_row)(size_t len, size_t cin, size_t taps, const float* w, size_t ws, const ptrdiff_t* off,
                              const float* x, size_t xs, const float* b, float* y, size_t ys);
 
+/* A whole output plane of a stride-1 3×3 depthwise convolution over a zero-padded plane. */
+typedef void (*cl_dw_3x3)(size_t rows, size_t len, const float* w, const float* x, size_t xs, size_t dh, size_t dw,
+                          float b, float* y, size_t ys);
+
 typedef struct {
   const char* name;
   cl_gemm_ukernel gemm; /* the main tile */
@@ -37,6 +41,7 @@ typedef struct {
   cl_gemm_ukernel gemm_small; /* for matrices of at most mr_small rows */
   int mr_small;
   cl_dw_row dw_row;
+  cl_dw_3x3 dw3x3;
   cl_dconv_row dconv4, dconv1; /* 4 and 1 output channels per call */
   int kc; /* depth of a packed panel: keeps an nr-wide strip of B in L1 */
 } cl_config;

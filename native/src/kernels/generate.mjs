@@ -70,5 +70,7 @@ for (const isa of Object.keys(lanes)) {
     writeFileSync(new URL(`f32_dconv_row_${kb}__${isa}.c`, here), fill(dconvTemplate, vars));
   }
 }
+const dw3Template = readFileSync(new URL('f32-dwconv-3x3.c.in', here), 'utf8');
+for (const isa of Object.keys(lanes)) writeFileSync(new URL(`f32_dwconv_3x3__${isa}.c`, here), fill(dw3Template, { ISA: isa }));
 const dwTemplate = readFileSync(new URL('f32-dwconv-row.c.in', here), 'utf8');
 for (const isa of Object.keys(lanes)) writeFileSync(new URL(`f32_dwconv_row__${isa}.c`, here), fill(dwTemplate, { ISA: isa }));
