@@ -1,0 +1,88 @@
+/**
+ * Every notebook in notebooks/ runs from a clean kernel twice — with `convlab run` and with Jupyter's own
+ * `jupyter nbconvert --execute` on the installed kernelspec — without error, and both runs reproduce the outputs
+ * stored in the repository.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { normalizeNotebook } from './normalize.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const NOTEBOOKS = path.join(ROOT, 'notebooks');
+const CLI = path.join(ROOT, 'dist', 'kernel', 'cli.js');
+const names = readdirSync(NOTEBOOKS)
+  .filter((f) => f.endsWith('.ipynb'))
+  .sort();
+const work = mkdtempSync(path.join(tmpdir(), 'convlab-notebooks-'));
+const read = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
+
+function expectSameOutputs(executedFile: string, committedFile: string) {
+  const executed = normalizeNotebook(read(executedFile));
+  const committed = normalizeNotebook(read(committedFile));
+  expect(executed.map((c) => c.id)).toEqual(committed.map((c) => c.id));
+  executed.forEach((cell, i) => {
+    for (const o of cell.outputs) {
+      if (o.output_type === 'error') throw new Error(`cell ${cell.id} failed: ${o.ename}: ${o.evalue}`);
+    }
+    expect(cell.outputs, `outputs of cell ${cell.id}`).toEqual(committed[i]!.outputs);
+  });
+}
+
+describe('notebooks', () => {
+  it('are stored executed: every code cell has run, in order', () => {
+    for (const name of names) {
+      const cells = (read(path.join(NOTEBOOKS, name)).cells as { cell_type: string; execution_count: number | null }[]).filter(
+        (c) => c.cell_type === 'code',
+      );
+      expect(
+        cells.map((c) => c.execution_count),
+        name,
+      ).toEqual(cells.map((_, i) => i + 1));
+    }
+  });
+});
+
+describe('convlab run', () => {
+  const out = path.join(work, 'convlab-run');
+  let log = '';
+  beforeAll(() => {
+    const r = spawnSync(process.execPath, [CLI, 'run', NOTEBOOKS, '--out', out, '--timeout', '600'], { encoding: 'utf8' });
+    log = `${r.stdout}\n${r.stderr}`;
+  }, 1_800_000);
+
+  for (const name of names) {
+    it(`${name} reproduces its stored outputs`, () => {
+      const file = path.join(out, name);
+      expect(existsSync(file), log).toBe(true);
+      expectSameOutputs(file, path.join(NOTEBOOKS, name));
+      expect(existsSync(path.join(out, name.replace(/\.ipynb$/, '.html')))).toBe(true);
+    });
+  }
+  it('writes a gallery page', () => {
+    expect(existsSync(path.join(out, 'index.html')), log).toBe(true);
+  });
+});
+
+describe('jupyter nbconvert --execute on the installed kernel', () => {
+  const prefix = path.join(work, 'prefix');
+  const out = path.join(work, 'nbconvert');
+  const env = { ...process.env, JUPYTER_PATH: path.join(prefix, 'share', 'jupyter') };
+  beforeAll(() => {
+    execFileSync(process.execPath, [CLI, 'install', '--prefix', prefix], { encoding: 'utf8' });
+  }, 120_000);
+
+  for (const name of names) {
+    it(`${name} runs and reproduces its stored outputs`, () => {
+      const r = spawnSync(
+        'jupyter',
+        ['nbconvert', '--to', 'notebook', '--execute', '--ExecutePreprocessor.kernel_name=convlab', '--ExecutePreprocessor.timeout=600', '--output-dir', out, path.join(NOTEBOOKS, name)],
+        { encoding: 'utf8', env },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      expectSameOutputs(path.join(out, name.replace(/\.ipynb$/, '.nbconvert.ipynb')), path.join(NOTEBOOKS, name));
+    }, 900_000);
+  }
+});
