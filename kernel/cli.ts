@@ -13,7 +13,10 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'kernel': {
-      const { values } = parseArgs({ args: rest, options: { 'connection-file': { type: 'string', short: 'f' } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: { 'connection-file': { type: 'string', short: 'f' } },
+      });
       const file = values['connection-file'];
       if (!file) throw new Error('convlab kernel: --connection-file is required');
       const { startKernel } = await import('./kernel.js');
@@ -28,7 +31,11 @@ async function main(argv: string[]): Promise<number> {
         options: { user: { type: 'boolean' }, 'sys-prefix': { type: 'boolean' }, prefix: { type: 'string' } },
       });
       const spec = await import('./kernelspec.js');
-      const target = spec.resolveTarget({ user: values.user, sysPrefix: values['sys-prefix'], prefix: values.prefix });
+      const target = spec.resolveTarget({
+        user: values.user,
+        sysPrefix: values['sys-prefix'],
+        prefix: values.prefix,
+      });
       if (command === 'install') return spec.install(target);
       if (command === 'uninstall') return spec.uninstall(target);
       return spec.doctor();

@@ -54,7 +54,11 @@ function toCodePoints(code: string, index: number): number {
 
 function errorOf(value: unknown, interrupted: boolean): CellError {
   if (interrupted) {
-    return { ename: 'KeyboardInterrupt', evalue: 'execution interrupted', traceback: ['KeyboardInterrupt: execution interrupted'] };
+    return {
+      ename: 'KeyboardInterrupt',
+      evalue: 'execution interrupted',
+      traceback: ['KeyboardInterrupt: execution interrupted'],
+    };
   }
   if (value instanceof Error) {
     // Frames inside the kernel and node internals say nothing about the user's cell.
@@ -119,10 +123,19 @@ export class Engine {
     ) => this.display(d.data, d.transient?.display_id, update, d.metadata);
   }
 
-  private display(data: MimeBundle, displayId?: string, update = false, metadata: Record<string, unknown> = {}) {
+  private display(
+    data: MimeBundle,
+    displayId?: string,
+    update = false,
+    metadata: Record<string, unknown> = {},
+  ) {
     const content: Record<string, unknown> = { data, metadata };
     if (displayId !== undefined) content.transient = { display_id: displayId };
-    this.post({ kind: 'iopub', msgType: update && displayId !== undefined ? 'update_display_data' : 'display_data', content });
+    this.post({
+      kind: 'iopub',
+      msgType: update && displayId !== undefined ? 'update_display_data' : 'display_data',
+      content,
+    });
   }
 
   private prompt(message: string, defaultValue?: string): string | null {
@@ -132,7 +145,8 @@ export class Engine {
     // Waits in slices so a SIGINT (which terminates the running script) is seen between them.
     while (Atomics.wait(this.inputState, 0, INPUT_WAITING, 100) === 'timed-out') {}
     const state = Atomics.load(this.inputState, 0);
-    if (state === INPUT_INTERRUPTED) throw Object.assign(new Error('input interrupted'), { name: 'KeyboardInterrupt' });
+    if (state === INPUT_INTERRUPTED)
+      throw Object.assign(new Error('input interrupted'), { name: 'KeyboardInterrupt' });
     if (state !== INPUT_READY) throw new Error(`prompt: unexpected input state ${state}`);
     const n = Atomics.load(this.inputState, 1);
     return Buffer.from(this.inputBytes.slice(0, n)).toString('utf8');
@@ -173,7 +187,12 @@ export class Engine {
         const cursor = toUtf16(code, Number(c.cursor_pos ?? code.length));
         const info = this.repl.executor.inspect(code, cursor);
         if (!info) return { status: 'ok', found: false, data: {}, metadata: {} };
-        return { status: 'ok', found: true, data: { 'text/plain': this.repl.printQuickInfo(info) }, metadata: {} };
+        return {
+          status: 'ok',
+          found: true,
+          data: { 'text/plain': this.repl.printQuickInfo(info) },
+          metadata: {},
+        };
       }
       case 'is_complete_request':
         return this.repl.isComplete(code);
@@ -189,7 +208,8 @@ export class Engine {
     const storeHistory = c.store_history !== false && !silent;
     if (storeHistory) this.count++;
     const count = this.count;
-    if (!silent) this.post({ kind: 'iopub', msgType: 'execute_input', content: { code, execution_count: count } });
+    if (!silent)
+      this.post({ kind: 'iopub', msgType: 'execute_input', content: { code, execution_count: count } });
     if (storeHistory) this.history.add(count, code);
     this.lastValue = null;
     this.errors = [];
@@ -205,9 +225,17 @@ export class Engine {
     if (last && !this.silent) {
       const data = format(last.value);
       if (storeHistory) this.history.setOutput(count, String(data['text/plain']));
-      this.post({ kind: 'iopub', msgType: 'execute_result', content: { execution_count: count, data, metadata: {} } });
+      this.post({
+        kind: 'iopub',
+        msgType: 'execute_result',
+        content: { execution_count: count, data, metadata: {} },
+      });
     }
-    return { status: 'ok', execution_count: count, user_expressions: this.userExpressions(c.user_expressions) };
+    return {
+      status: 'ok',
+      execution_count: count,
+      user_expressions: this.userExpressions(c.user_expressions),
+    };
   }
 
   /** Turns what the executor reported into ename/evalue/traceback: a thrown value or type diagnostics. */
@@ -232,7 +260,8 @@ export class Engine {
   private userExpressions(exprs: unknown): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     if (typeof exprs !== 'object' || exprs === null) return out;
-    const locals = (globalThis as unknown as { __tslab__: { exports: Record<string, unknown> } }).__tslab__.exports;
+    const locals = (globalThis as unknown as { __tslab__: { exports: Record<string, unknown> } }).__tslab__
+      .exports;
     for (const [name, expr] of Object.entries(exprs)) {
       try {
         // Expressions see the cells' variables by name, as the notebook would.

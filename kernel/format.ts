@@ -23,7 +23,8 @@ function hasDisplay(value: unknown): value is { [JUPYTER_DISPLAY]: () => unknown
 
 /** Binary payloads (an `image/png` given as bytes) travel as base64, as the notebook format stores them. */
 function encodeEntry(data: unknown): unknown {
-  if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
+  if (data instanceof Uint8Array)
+    return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
   return data;
 }
 

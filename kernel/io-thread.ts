@@ -68,7 +68,12 @@ function publish(msgType: string, content: Record<string, unknown>, parent: Mess
   sendIopub(msgType, content, parent);
 }
 
-function reply(channel: Channel | 'stdin', request: Message, msgType: string, content: Record<string, unknown>) {
+function reply(
+  channel: Channel | 'stdin',
+  request: Message,
+  msgType: string,
+  content: Record<string, unknown>,
+) {
   queues[channel].send(
     encode(
       {
@@ -98,7 +103,13 @@ function engineRequest(msgType: EngineRequestType, msg: Message): Promise<Record
   const id = nextId++;
   return new Promise((resolve) => {
     pending.set(id, resolve);
-    toEngine({ kind: 'request', id, msgType, content: msg.content, allowStdin: msg.content.allow_stdin !== false });
+    toEngine({
+      kind: 'request',
+      id,
+      msgType,
+      content: msg.content,
+      allowStdin: msg.content.allow_stdin !== false,
+    });
   });
 }
 

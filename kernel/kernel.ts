@@ -35,7 +35,9 @@ export function kernelInfo(): Record<string, unknown> {
 export async function startKernel(connectionFile: string): Promise<void> {
   const connection = JSON.parse(readFileSync(connectionFile, 'utf8')) as ConnectionInfo;
   if (connection.signature_scheme && connection.signature_scheme !== 'hmac-sha256') {
-    throw new Error(`convlab kernel: signature_scheme must be hmac-sha256, got ${connection.signature_scheme}`);
+    throw new Error(
+      `convlab kernel: signature_scheme must be hmac-sha256, got ${connection.signature_scheme}`,
+    );
   }
   const inputBuffer = new SharedArrayBuffer(INPUT_HEADER_BYTES + (1 << 20));
   const data: IoThreadData = { connection, session: randomUUID(), kernelInfo: kernelInfo(), inputBuffer };

@@ -44,7 +44,8 @@ function sysPrefix(): string {
 export function resolveTarget(o: { user?: boolean; sysPrefix?: boolean; prefix?: string }): Target {
   const chosen = [o.user, o.sysPrefix, o.prefix !== undefined].filter(Boolean).length;
   if (chosen > 1) throw new Error('convlab install: give at most one of --user, --sys-prefix, --prefix');
-  if (o.prefix !== undefined) return { dataDir: path.join(path.resolve(o.prefix), 'share', 'jupyter'), how: 'prefix' };
+  if (o.prefix !== undefined)
+    return { dataDir: path.join(path.resolve(o.prefix), 'share', 'jupyter'), how: 'prefix' };
   if (o.sysPrefix) return { dataDir: path.join(sysPrefix(), 'share', 'jupyter'), how: 'sys-prefix' };
   return { dataDir: userDataDir(), how: 'user' };
 }
@@ -82,7 +83,10 @@ export function install(t: Target): number {
 
 export function uninstall(t: Target): number {
   let removed = 0;
-  for (const dir of [path.join(t.dataDir, 'kernels', KERNEL_NAME), path.join(t.dataDir, 'labextensions', KERNEL_NAME)]) {
+  for (const dir of [
+    path.join(t.dataDir, 'kernels', KERNEL_NAME),
+    path.join(t.dataDir, 'labextensions', KERNEL_NAME),
+  ]) {
     if (existsSync(dir)) {
       rmSync(dir, { recursive: true, force: true });
       console.log(`removed ${dir}`);
@@ -106,13 +110,18 @@ export function doctor(): number {
     console.log(`${ok ? 'ok  ' : 'FAIL'} ${text}`);
   };
   line(Number(process.versions.node.split('.')[0]) >= 20, `node ${process.version} (${process.execPath})`);
-  line(existsSync(path.join(PACKAGE_ROOT, 'dist', 'src', 'index.js')), `convlab build at ${PACKAGE_ROOT}/dist`);
+  line(
+    existsSync(path.join(PACKAGE_ROOT, 'dist', 'src', 'index.js')),
+    `convlab build at ${PACKAGE_ROOT}/dist`,
+  );
   for (const mod of ['zeromq', 'tslab']) {
     const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(mod)})`], { cwd: PACKAGE_ROOT });
     line(r.status === 0, `${mod} loads`);
   }
   const jupyterDir = jupyter(['--data-dir']);
-  console.log(`     jupyter command: ${jupyterDir ? `found (data dir ${jupyterDir})` : 'not found (XDG default used)'}`);
+  console.log(
+    `     jupyter command: ${jupyterDir ? `found (data dir ${jupyterDir})` : 'not found (XDG default used)'}`,
+  );
   let found = 0;
   for (const dir of searchPath()) {
     const spec = path.join(dir, 'kernels', KERNEL_NAME, 'kernel.json');
@@ -121,8 +130,13 @@ export function doctor(): number {
     const argv = (JSON.parse(readFileSync(spec, 'utf8')) as { argv: string[] }).argv;
     line(existsSync(argv[1]), `kernelspec ${spec} -> ${argv[1]}`);
     const ext = path.join(dir, 'labextensions', KERNEL_NAME, 'package.json');
-    console.log(`     labextension ${existsSync(ext) ? `installed at ${path.dirname(ext)}` : 'not installed here'}`);
+    console.log(
+      `     labextension ${existsSync(ext) ? `installed at ${path.dirname(ext)}` : 'not installed here'}`,
+    );
   }
-  line(found > 0, `kernelspec ${KERNEL_NAME} ${found > 0 ? `found ${found}×` : 'not found: run convlab install'}`);
+  line(
+    found > 0,
+    `kernelspec ${KERNEL_NAME} ${found > 0 ? `found ${found}×` : 'not found: run convlab install'}`,
+  );
   return problems === 0 ? 0 : 1;
 }

@@ -10,7 +10,13 @@ export type EngineRequestType =
 
 /** io thread -> engine. */
 export type ToEngine =
-  | { kind: 'request'; id: number; msgType: EngineRequestType; content: Record<string, unknown>; allowStdin: boolean }
+  | {
+      kind: 'request';
+      id: number;
+      msgType: EngineRequestType;
+      content: Record<string, unknown>;
+      allowStdin: boolean;
+    }
   | { kind: 'shutdown' };
 
 /** engine -> io thread. */
@@ -34,4 +40,8 @@ export const INPUT_READY = 1;
 export const INPUT_INTERRUPTED = 2;
 export const INPUT_HEADER_BYTES = 8;
 
-export type DisplayContent = { data: MimeBundle; metadata: Record<string, unknown>; transient?: Record<string, unknown> };
+export type DisplayContent = {
+  data: MimeBundle;
+  metadata: Record<string, unknown>;
+  transient?: Record<string, unknown>;
+};

@@ -61,7 +61,9 @@ export function decode(frames: Buffer[], key: string): Message {
   const at = frames.findIndex((f) => f.equals(DELIMITER));
   if (at < 0) throw new WireError('decode: no <IDS|MSG> delimiter in the frames');
   if (frames.length < at + 6) {
-    throw new WireError(`decode: expected at least 5 frames after the delimiter, got ${frames.length - at - 1}`);
+    throw new WireError(
+      `decode: expected at least 5 frames after the delimiter, got ${frames.length - at - 1}`,
+    );
   }
   const signature = frames[at + 1];
   const parts = frames.slice(at + 2, at + 6);

@@ -174,7 +174,7 @@ class ConvlabKernelTests(jkt.KernelTests):
     def test_silent(self):
         before = self.run_cell("1")[0]["execution_count"]
         reply, outputs = self.run_cell("2", silent=True)
-        self.assertEqual([t for t, _ in outputs], [])
+        self.assertEqual([t for t, _ in outputs if t != "status"], [])
         after = self.run_cell("3")[0]["execution_count"]
         self.assertEqual(after, before + 1)
 
