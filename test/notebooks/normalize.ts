@@ -30,7 +30,12 @@ function normalizeOutput(o: Json): Json | null {
     case 'execute_result': {
       const data: Json = {};
       for (const [mime, v] of Object.entries((o.data as Json) ?? {})) {
-        data[mime] = mime === 'text/plain' ? text(v).replace(DURATION, '<duration>') : typeof v === 'string' || Array.isArray(v) ? text(v) : v;
+        data[mime] =
+          mime === 'text/plain'
+            ? text(v).replace(DURATION, '<duration>')
+            : typeof v === 'string' || Array.isArray(v)
+              ? text(v)
+              : v;
       }
       // An execute_result and a display_data of the same bundle are the same output to a reader.
       return { output_type: 'display', data };

@@ -1,0 +1,89 @@
+/**
+ * Output comparison that tolerates what differs between convlab's backends and nothing else: the native (FMA)
+ * and WASM builds round float sums differently, so printed numbers may differ in their last digit, float data in
+ * payloads by a few ulps, and a PNG pixel by a colour step. Text between the numbers, shapes, kinds and every
+ * other field must match exactly.
+ */
+import { decode } from 'fast-png';
+
+const NUMBER = /-?\d+(?:\.\d+)?(?:e[-+]?\d+)?/gi;
+const REL = 2e-3;
+
+function closeNumbers(a: number, b: number, scale = 0): boolean {
+  if (a === b || (Number.isNaN(a) && Number.isNaN(b))) return true;
+  return Math.abs(a - b) <= REL * Math.max(Math.abs(a), Math.abs(b), scale) + 1e-6;
+}
+
+/** Equal text outside numbers, numbers equal within a relative 2e-3 (a last printed digit). */
+export function closeText(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (a.replace(NUMBER, '#') !== b.replace(NUMBER, '#')) return false;
+  const na = a.match(NUMBER) ?? [];
+  const nb = b.match(NUMBER) ?? [];
+  return na.every((x, i) => closeNumbers(Number(x), Number(nb[i])));
+}
+
+function floats(b64: string): Float32Array {
+  const bytes = Buffer.from(b64, 'base64');
+  return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+}
+
+function closePng(a: string, b: string): boolean {
+  if (a === b) return true;
+  const pa = decode(Buffer.from(a, 'base64'));
+  const pb = decode(Buffer.from(b, 'base64'));
+  if (pa.width !== pb.width || pa.height !== pb.height || pa.data.length !== pb.data.length) return false;
+  let diff = 0;
+  for (let i = 0; i < pa.data.length; i++) diff += Math.abs(Number(pa.data[i]) - Number(pb.data[i]));
+  return diff / pa.data.length < 1;
+}
+
+/** The first path where `actual` and `expected` differ beyond the tolerances, or null when they agree. */
+export function firstDifference(actual: unknown, expected: unknown, path = '', key = ''): string | null {
+  if (typeof actual === 'string' && typeof expected === 'string') {
+    if (key === 'image/png') return closePng(actual, expected) ? null : `${path}: PNG differs`;
+    if (
+      key === 'data' &&
+      /^[A-Za-z0-9+/]+=*$/.test(expected) &&
+      expected.length % 4 === 0 &&
+      expected.length >= 8
+    ) {
+      const fa = floats(actual);
+      const fe = floats(expected);
+      if (fa.length !== fe.length) return `${path}: ${fa.length} values, expected ${fe.length}`;
+      let scale = 0;
+      for (const v of fe) scale = Math.max(scale, Math.abs(v));
+      for (let i = 0; i < fe.length; i++)
+        if (!closeNumbers(fa[i]!, fe[i]!, scale)) return `${path}[${i}]: ${fa[i]} vs ${fe[i]}`;
+      return null;
+    }
+    return closeText(actual, expected)
+      ? null
+      : `${path}: ${JSON.stringify(actual.slice(0, 300))} vs ${JSON.stringify(expected.slice(0, 300))}`;
+  }
+  if (typeof actual === 'number' && typeof expected === 'number') {
+    return closeNumbers(actual, expected) ? null : `${path}: ${actual} vs ${expected}`;
+  }
+  if (Array.isArray(actual) && Array.isArray(expected)) {
+    if (actual.length !== expected.length) return `${path}: length ${actual.length} vs ${expected.length}`;
+    for (let i = 0; i < actual.length; i++) {
+      const d = firstDifference(actual[i], expected[i], `${path}[${i}]`, key);
+      if (d) return d;
+    }
+    return null;
+  }
+  if (actual && expected && typeof actual === 'object' && typeof expected === 'object') {
+    const ka = Object.keys(actual).sort();
+    const ke = Object.keys(expected).sort();
+    if (ka.join() !== ke.join()) return `${path}: keys ${ka.join(',')} vs ${ke.join(',')}`;
+    for (const k of ke) {
+      const va = (actual as Record<string, unknown>)[k];
+      const ve = (expected as Record<string, unknown>)[k];
+      // Vendor payloads travel as JSON objects; a string holding JSON (some clients) is parsed first.
+      const d = firstDifference(va, ve, `${path}.${k}`, k);
+      if (d) return d;
+    }
+    return null;
+  }
+  return actual === expected ? null : `${path}: ${JSON.stringify(actual)} vs ${JSON.stringify(expected)}`;
+}
