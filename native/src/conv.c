@@ -67,17 +67,27 @@ static void pack_im2col(const void* src, int k0, int kc, int n0, int nc, int nr,
   }
 }
 
-/* B = im2colᵀ (rows: output positions, columns: receptive-field elements), for the filter gradient. */
+/* B = im2colᵀ (rows: output positions, columns: receptive-field elements), for the filter gradient: a strip's
+ * im2col rows are gathered whole, then transposed with contiguous stores. */
 static void pack_im2col_t(const void* src, int k0, int kc, int n0, int nc, int nr, float* dst) {
-  float row[1024];
+  float rows[32 * 256];
+  if (nr > 32 || kc > 256) {
+    /* Tiles wider than the stack buffer: transpose one row at a time. */
+    for (int j0 = 0; j0 < nc; j0 += nr, dst += (size_t)kc * nr)
+      for (int j = 0; j < nr; j++) {
+        if (j0 + j < nc) im2col_row(src, n0 + j0 + j, k0, kc, rows);
+        for (int p = 0; p < kc; p++) dst[(size_t)p * nr + j] = j0 + j < nc ? rows[p] : 0.0f;
+      }
+    return;
+  }
   for (int j0 = 0; j0 < nc; j0 += nr) {
     int cols = nc - j0 < nr ? nc - j0 : nr;
-    for (int j = 0; j < cols; j++) {
-      im2col_row(src, n0 + j0 + j, k0, kc, row);
-      for (int p = 0; p < kc; p++) dst[(size_t)p * nr + j] = row[p];
+    for (int j = 0; j < cols; j++) im2col_row(src, n0 + j0 + j, k0, kc, rows + (size_t)j * kc);
+    for (int j = cols; j < nr; j++) memset(rows + (size_t)j * kc, 0, (size_t)kc * sizeof(float));
+    for (int p = 0; p < kc; p++) {
+      float* d = dst + (size_t)p * nr;
+      for (int j = 0; j < nr; j++) d[j] = rows[(size_t)j * kc + p];
     }
-    for (int p = 0; p < kc; p++)
-      for (int j = cols; j < nr; j++) dst[(size_t)p * nr + j] = 0;
     dst += (size_t)kc * nr;
   }
 }
