@@ -20,7 +20,8 @@ export function ntuple(
 ): number[] {
   const v = value ?? fallback;
   const t = typeof v === 'number' ? new Array<number>(nd).fill(v) : Array.isArray(v) ? [...v] : null;
-  if (t === null || t.length !== nd || t.some((e) => typeof e !== 'number' || !Number.isInteger(e))) {
+  // Safe integers only: past 2^53 the output-size arithmetic is no longer exact.
+  if (t === null || t.length !== nd || t.some((e) => typeof e !== 'number' || !Number.isSafeInteger(e))) {
     throw new ArgumentError(
       `${op}: ${arg} must be an integer or a tuple of ${nd} integers, got ${describe(value)}`,
     );
@@ -29,6 +30,19 @@ export function ntuple(
     throw new ArgumentError(`${op}: ${arg} must be >= ${min} in every dim, got ${describe(value)}`);
   }
   return t;
+}
+
+/** The most elements one tensor may hold: the backends index with 32-bit signed integers. */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+/** Throws a ShapeError naming the op when a tensor of `shape` would hold more than MAX_ELEMENTS values. */
+export function checkElements(op: string, what: string, shape: readonly number[]): void {
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (n > MAX_ELEMENTS) {
+    throw new ShapeError(
+      `${op}: the ${what} would hold ${n} elements (shape ${fmtShape(shape)}), more than the ${MAX_ELEMENTS} a tensor can`,
+    );
+  }
 }
 
 /** (in + before + after − dilation·(k − 1) − 1) / stride + 1, floored: the output length of a convolution. */
@@ -130,4 +144,20 @@ export function checkGroups(
 export function to3d(v: number[], fill: number): [number, number, number] {
   const t = [...new Array<number>(3 - v.length).fill(fill), ...v];
   return [t[0]!, t[1]!, t[2]!];
+}
+
+/**
+ * Runs one step of a composite op (a depthwise, pointwise, column or row convolution) and re-labels the step's
+ * error with the composite's name, so the message names the function the user called and the step that failed.
+ */
+export function step<T>(op: string, stepName: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (!(e instanceof ShapeError || e instanceof ArgumentError)) throw e;
+    const message = `${op}: ${stepName}: ${e.message.replace(/^\w+: /, '')}`;
+    throw e instanceof ShapeError
+      ? new ShapeError(message, { cause: e })
+      : new ArgumentError(message, { cause: e });
+  }
 }

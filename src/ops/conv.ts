@@ -16,6 +16,7 @@ import { ArgumentError, fmtShape, ShapeError } from '../errors.js';
 import { pad } from '../tensor/shape.js';
 import { fromOp, numel, Tensor } from '../tensor/tensor.js';
 import {
+  checkElements,
   checkGroups,
   checkInput,
   checkPaddingMode,
@@ -120,7 +121,9 @@ export function planConv(
       `${op}: output would be empty: input ${fmtShape(spatial)} padded by ${fmtShape(pads.map(([a, b]) => a + b))} is smaller than the dilated kernel ${fmtShape(eff)}`,
     );
   }
+  checkElements(op, 'output', [n, k, ...outSpatial]);
   const inSize = explicit ? spatial.map((s, i) => s + pads[i]![0] + pads[i]![1]) : spatial;
+  if (explicit) checkElements(op, 'padded input', [n, c, ...inSize]);
   const prePad = explicit ? pads.flatMap((_, i) => pads[pads.length - 1 - i]!) : null;
   return {
     nd,

@@ -8,7 +8,7 @@
  */
 import { ArgumentError, fmtShape, ShapeError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkTensor, type IntOrTuple, type Padding, type PaddingMode } from './args.js';
+import { checkTensor, type IntOrTuple, type Padding, type PaddingMode, step } from './args.js';
 import { conv2d, convCost, type Cost } from './conv.js';
 
 export interface DepthwiseSeparableOptions {
@@ -48,15 +48,17 @@ export function depthwiseSeparableConv2d(
     throw new ShapeError(`${op}: input must be [N, C, H, W], got ${fmtShape(input.shape)}`);
   const c = input.shape[1]!;
   checkWeights(op, c, depthwise, pointwise);
-  const mid = conv2d(input, depthwise, {
-    bias: opts.depthwiseBias ?? null,
-    stride: opts.stride,
-    padding: opts.padding,
-    dilation: opts.dilation,
-    groups: c,
-    paddingMode: opts.paddingMode,
-  });
-  return conv2d(mid, pointwise, { bias: opts.pointwiseBias ?? null });
+  const mid = step(op, 'depthwise step', () =>
+    conv2d(input, depthwise, {
+      bias: opts.depthwiseBias ?? null,
+      stride: opts.stride,
+      padding: opts.padding,
+      dilation: opts.dilation,
+      groups: c,
+      paddingMode: opts.paddingMode,
+    }),
+  );
+  return step(op, 'pointwise step', () => conv2d(mid, pointwise, { bias: opts.pointwiseBias ?? null }));
 }
 
 /** Cost of the depthwise and pointwise steps together, for output channels `outChannels` and a k×k kernel. */

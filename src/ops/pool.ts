@@ -5,7 +5,7 @@
  */
 import { ArgumentError, describe, fmtShape, ShapeError } from '../errors.js';
 import { fromOp, Tensor } from '../tensor/tensor.js';
-import { checkTensor, type IntOrTuple, ntuple } from './args.js';
+import { checkElements, checkTensor, type IntOrTuple, ntuple } from './args.js';
 
 export interface PoolOptions {
   stride?: IntOrTuple | null;
@@ -77,11 +77,16 @@ export function maxPool2d(x: Tensor, kernelSize: IntOrTuple, opts: PoolOptions =
       for (let j = 0; j < ow; j++) {
         let best = -Infinity;
         let at = -1;
-        for (let a = 0; a < k[0]!; a++) {
-          const y = i * s[0]! - p[0]! + a * d[0]!;
+        // Visit only the taps that land inside the input: a huge kernel or dilation must not cost its size.
+        const y0 = i * s[0]! - p[0]!;
+        const x0 = j * s[1]! - p[1]!;
+        const aTo = Math.min(k[0]!, Math.floor((h - 1 - y0) / d[0]!) + 1);
+        const bTo = Math.min(k[1]!, Math.floor((w - 1 - x0) / d[1]!) + 1);
+        for (let a = y0 < 0 ? Math.ceil(-y0 / d[0]!) : 0; a < aTo; a++) {
+          const y = y0 + a * d[0]!;
           if (y < 0 || y >= h) continue;
-          for (let b = 0; b < k[1]!; b++) {
-            const xx = j * s[1]! - p[1]! + b * d[1]!;
+          for (let b = x0 < 0 ? Math.ceil(-x0 / d[1]!) : 0; b < bTo; b++) {
+            const xx = x0 + b * d[1]!;
             if (xx < 0 || xx >= w) continue;
             const v = x.data[base + y * w + xx]!;
             if (v > best || Number.isNaN(v) || at < 0) {
@@ -167,6 +172,7 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: IntOrTuple): Tensor {
   const unbatched = x.ndim === 3;
   const [n, c, h, w] = (unbatched ? [1, ...x.shape] : x.shape) as [number, number, number, number];
   const [oh, ow] = ntuple(op, 'outputSize', outputSize, 2, 1, 1) as [number, number];
+  checkElements(op, 'output', [n, c, oh, ow]);
   const rows = Array.from(
     { length: oh },
     (_, i) => [Math.floor((i * h) / oh), Math.ceil(((i + 1) * h) / oh)] as const,
@@ -224,7 +230,10 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
   const mode = opts.mode ?? 'nearest';
   if (mode !== 'nearest' && mode !== 'bilinear')
     throw new ArgumentError(`${op}: mode must be 'nearest' or 'bilinear', got ${describe(mode)}`);
-  if ((opts.size === undefined) === (opts.scaleFactor === undefined)) {
+  // null means "not given", as None does in F.interpolate
+  const size = opts.size ?? undefined;
+  const scaleFactor = opts.scaleFactor ?? undefined;
+  if ((size === undefined) === (scaleFactor === undefined)) {
     throw new ArgumentError(`${op}: exactly one of size and scaleFactor must be given`);
   }
   if (mode === 'nearest' && opts.alignCorners !== undefined) {
@@ -234,14 +243,13 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
   let ow: number;
   let scaleH: number;
   let scaleW: number;
-  if (opts.size !== undefined) {
-    [oh, ow] = ntuple(op, 'size', opts.size, 2, 1, 1) as [number, number];
+  if (size !== undefined) {
+    [oh, ow] = ntuple(op, 'size', size, 2, 1, 1) as [number, number];
     scaleH = h / oh;
     scaleW = w / ow;
   } else {
-    const sf =
-      typeof opts.scaleFactor === 'number' ? [opts.scaleFactor, opts.scaleFactor] : opts.scaleFactor!;
-    if (sf.length !== 2 || sf.some((f) => !(f > 0) || !Number.isFinite(f))) {
+    const sf = typeof scaleFactor === 'number' ? [scaleFactor, scaleFactor] : scaleFactor!;
+    if (!Array.isArray(sf) || sf.length !== 2 || sf.some((f) => !(f > 0) || !Number.isFinite(f))) {
       throw new ArgumentError(
         `${op}: scaleFactor must be a positive number or a pair of them, got ${describe(opts.scaleFactor)}`,
       );
@@ -254,6 +262,7 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
     scaleW = 1 / sf[1]!;
   }
   // Each output sample is a weighted sum of at most four inputs: taps[o] = [index, weight] pairs.
+  checkElements(op, 'output', [n, c, oh, ow]);
   const taps: [number, number][][] = [];
   const axis = (inSize: number, outSize: number, scale: number) =>
     Array.from({ length: outSize }, (_, o): [number, number][] => {

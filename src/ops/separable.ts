@@ -7,7 +7,7 @@
  */
 import { fmtShape, ShapeError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkTensor, ntuple, type IntOrTuple, type PaddingMode } from './args.js';
+import { checkTensor, type IntOrTuple, ntuple, type PaddingMode, step } from './args.js';
 import { conv2d, convCost, type Cost } from './conv.js';
 
 export interface SpatiallySeparableOptions {
@@ -41,21 +41,25 @@ export function spatiallySeparableConv2d(
   const [pH, pW] = ntuple(op, 'padding', opts.padding, 2, 0, 0) as [number, number];
   const [dH, dW] = ntuple(op, 'dilation', opts.dilation, 2, 1, 1) as [number, number];
   const groups = opts.groups ?? 1;
-  const mid = conv2d(input, column, {
-    stride: [sH, 1],
-    padding: [pH, 0],
-    dilation: [dH, 1],
-    groups,
-    paddingMode: opts.paddingMode,
-  });
-  return conv2d(mid, row, {
-    bias: opts.bias ?? null,
-    stride: [1, sW],
-    padding: [0, pW],
-    dilation: [1, dW],
-    groups,
-    paddingMode: opts.paddingMode,
-  });
+  const mid = step(op, 'column step', () =>
+    conv2d(input, column, {
+      stride: [sH, 1],
+      padding: [pH, 0],
+      dilation: [dH, 1],
+      groups,
+      paddingMode: opts.paddingMode,
+    }),
+  );
+  return step(op, 'row step', () =>
+    conv2d(mid, row, {
+      bias: opts.bias ?? null,
+      stride: [1, sW],
+      padding: [0, pW],
+      dilation: [1, dW],
+      groups,
+      paddingMode: opts.paddingMode,
+    }),
+  );
 }
 
 export function spatiallySeparableCost(

@@ -3,7 +3,7 @@
  * j·(C/g) + i, so the next grouped convolution sees channels from every group. A reshape, a transpose and a
  * reshape back, so its gradient is the inverse shuffle for free.
  */
-import { ArgumentError, fmtShape, ShapeError } from '../errors.js';
+import { ArgumentError, describe, fmtShape, ShapeError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkTensor } from './args.js';
 
@@ -14,7 +14,7 @@ export function channelShuffle(input: Tensor, groups: number): Tensor {
   const [n, c] = input.shape as [number, number];
   if (!Number.isInteger(groups) || groups < 1 || c % groups !== 0) {
     throw new ArgumentError(
-      `channelShuffle: groups must be a positive integer dividing the channels (${c}), got ${groups}`,
+      `channelShuffle: groups must be a positive integer dividing the channels (${c}), got ${describe(groups)}`,
     );
   }
   const rest = input.shape.slice(2);

@@ -16,7 +16,15 @@ import { getBackend } from '../backend/index.js';
 import type { ConvGeometry } from '../backend/contract.js';
 import { ArgumentError, fmtShape, ShapeError } from '../errors.js';
 import { fromOp, numel, Tensor } from '../tensor/tensor.js';
-import { checkGroups, checkInput, checkTensor, type IntOrTuple, ntuple, to3d } from './args.js';
+import {
+  checkElements,
+  checkGroups,
+  checkInput,
+  checkTensor,
+  type IntOrTuple,
+  ntuple,
+  to3d,
+} from './args.js';
 import { biasGrad, type Cost } from './conv.js';
 
 export interface ConvTransposeOptions {
@@ -87,6 +95,7 @@ export function planConvTranspose(
       `${op}: output would be empty (${fmtShape(outSpatial)}): padding ${fmtShape(padding)} is too large for input ${fmtShape(spatial)}`,
     );
   }
+  checkElements(op, 'output', [n, cOut, ...outSpatial]);
   return {
     unbatched,
     geometry: {
