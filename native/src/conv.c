@@ -251,6 +251,8 @@ void cl_conv_forward(const cl_geom* g, const float* x, const float* w, const flo
   cl_parallel_for(g->n * g->groups * j.parts, forward_task, &j);
 }
 
+static size_t weight_floats(const cl_geom* g) { return (size_t)g->k * (g->c / g->groups) * ksize(g) + 16; }
+
 /* Backward data with stride 1 as a forward convolution of gy with the flipped, transposed kernel. */
 static int flip_geom(const cl_geom* g, cl_geom* f) {
   for (int d = 0; d < 3; d++) {
@@ -272,6 +274,92 @@ static void flip_weight(const cl_geom* g, const float* w, float* wf) {
         float* dst = wf + ((size_t)(grp * cg + c) * kg + k) * ks;
         for (int r = 0; r < ks; r++) dst[r] = src[ks - 1 - r];
       }
+}
+
+/*
+ * Strided backward-data (the transposed convolution) as stride² sub-pixel phases: output positions i = s·q + φ
+ * receive only the taps r ≡ φ + p (mod s), so each phase is a stride-1 forward convolution of gy with a sub-kernel
+ * of ⌈(k − r0)/s⌉ taps, written into every s-th position of gx. 2-D, dilation 1.
+ */
+typedef struct {
+  int r0, taps, pad, count; /* first tap, taps, zeros before, outputs of this phase */
+} phase_dim;
+
+static int phase_of(int in, int out, int k, int s, int p, int phi, phase_dim* d) {
+  d->r0 = (phi + p) % s;
+  d->taps = k > d->r0 ? (k - d->r0 + s - 1) / s : 0;
+  int delta = (phi + p - d->r0) / s;
+  d->pad = d->taps - 1 - delta;
+  d->count = in > phi ? (in - phi + s - 1) / s : 0;
+  (void)out;
+  return d->taps == 0 || d->pad >= 0;
+}
+
+static int phases_ok(const cl_geom* g) {
+  if (g->in[0] != 1 || g->out[0] != 1 || g->kernel[0] != 1 || g->stride[0] != 1 || g->pad[0] != 0) return 0;
+  if (g->dil[1] != 1 || g->dil[2] != 1) return 0;
+  for (int d = 1; d < 3; d++)
+    for (int phi = 0; phi < g->stride[d]; phi++) {
+      phase_dim pd;
+      if (!phase_of(g->in[d], g->out[d], g->kernel[d], g->stride[d], g->pad[d], phi, &pd)) return 0;
+    }
+  return 1;
+}
+
+/* The geometry of a phase as a forward convolution (gy → gx phase), for the bounds a workspace needs. */
+static cl_geom phase_geom(const cl_geom* g, const phase_dim* h, const phase_dim* w) {
+  cl_geom f = {g->n, g->k, g->c, g->groups, {1, g->out[1], g->out[2]}, {1, h->count, w->count},
+               {1, h->taps, w->taps}, {1, 1, 1}, {0, h->pad, w->pad}, {1, 1, 1}};
+  return f;
+}
+
+static size_t phase_ws(const cl_geom* g) {
+  int sh = g->stride[1], sw = g->stride[2];
+  phase_dim h = {0, (g->kernel[1] + sh - 1) / sh, 0, (g->in[1] + sh - 1) / sh};
+  phase_dim w = {0, (g->kernel[2] + sw - 1) / sw, 0, (g->in[2] + sw - 1) / sw};
+  h.pad = h.taps - 1, w.pad = w.taps - 1;
+  cl_geom f = phase_geom(g, &h, &w);
+  return weight_floats(g) + (size_t)g->n * g->c * h.count * w.count + 16 + forward_ws_per(&f) * cl_threads();
+}
+
+static void phases_backward_data(const cl_geom* g, const float* gy, const float* w, float* gx, float* ws) {
+  int cg = g->c / g->groups, kg = g->k / g->groups, kH = g->kernel[1], kW = g->kernel[2];
+  int sh = g->stride[1], sw = g->stride[2], iP = plane(g->in);
+  float* wp = ws;
+  float* yp = ws + weight_floats(g);
+  for (int ph = 0; ph < sh; ph++)
+    for (int pw = 0; pw < sw; pw++) {
+      phase_dim h, v;
+      phase_of(g->in[1], g->out[1], kH, sh, g->pad[1], ph, &h);
+      phase_of(g->in[2], g->out[2], kW, sw, g->pad[2], pw, &v);
+      if (h.count == 0 || v.count == 0) continue;
+      if (h.taps == 0 || v.taps == 0) {
+        for (size_t i = 0; i < (size_t)g->n * g->c; i++)
+          for (int q = 0; q < h.count; q++)
+            for (int r = 0; r < v.count; r++) gx[i * iP + (size_t)(sh * q + ph) * g->in[2] + sw * r + pw] = 0;
+        continue;
+      }
+      cl_geom f = phase_geom(g, &h, &v);
+      /* w'[group·cg + c, k, th, tw] = w[group·kg + k, c, r0h + s(Th−1−th), r0w + s(Tw−1−tw)] */
+      int taps = h.taps * v.taps;
+      for (int grp = 0; grp < g->groups; grp++)
+        for (int k = 0; k < kg; k++)
+          for (int c = 0; c < cg; c++) {
+            const float* src = w + ((size_t)(grp * kg + k) * cg + c) * kH * kW;
+            float* dst = wp + ((size_t)(grp * cg + c) * kg + k) * taps;
+            for (int th = 0; th < h.taps; th++)
+              for (int tw = 0; tw < v.taps; tw++)
+                dst[th * v.taps + tw] = src[(h.r0 + sh * (h.taps - 1 - th)) * kW + v.r0 + sw * (v.taps - 1 - tw)];
+          }
+      float* fws = yp + (size_t)g->n * g->c * h.count * v.count + 16;
+      cl_conv_forward(&f, gy, wp, 0, yp, fws);
+      for (size_t i = 0; i < (size_t)g->n * g->c; i++)
+        for (int q = 0; q < h.count; q++) {
+          const float* row = yp + (i * h.count + q) * v.count;
+          float* out = gx + i * iP + (size_t)(sh * q + ph) * g->in[2] + pw;
+          for (int r = 0; r < v.count; r++) out[(size_t)sw * r] = row[r];
+        }
+    }
 }
 
 /* Channels per column block of the GEMM + col2im path. */
@@ -323,13 +411,16 @@ static size_t col2im_ws_per(const cl_geom* g) {
   return (size_t)m * plane(g->out) + cl_gemm_core_workspace(cl_current(), m);
 }
 
-static size_t weight_floats(const cl_geom* g) { return (size_t)g->k * (g->c / g->groups) * ksize(g) + 16; }
 
 void cl_conv_backward_data(const cl_geom* g, const float* gy, const float* w, float* gx, float* ws) {
   cl_geom f;
   if (flip_geom(g, &f)) {
     flip_weight(g, w, ws);
     cl_conv_forward(&f, gy, ws, 0, gx, ws + weight_floats(g));
+    return;
+  }
+  if (phases_ok(g)) {
+    phases_backward_data(g, gy, w, gx, ws);
     return;
   }
   conv_job j = {g, 0, w, 0, gy, gx, ws, col2im_ws_per(g), 1};
@@ -409,7 +500,9 @@ size_t cl_conv_workspace(const cl_geom* g) {
   size_t fwd = forward_ws_per(g) * t;
   size_t flt = (is_depthwise(g) ? dw_plane_floats(g) : cl_gemm_core_workspace(cl_current(), g->k / g->groups)) * t;
   cl_geom f;
-  size_t bwd = flip_geom(g, &f) ? weight_floats(g) + forward_ws_per(&f) * t : col2im_ws_per(g) * t;
+  size_t bwd = flip_geom(g, &f) ? weight_floats(g) + forward_ws_per(&f) * t
+               : phases_ok(g)    ? phase_ws(g)
+                                 : col2im_ws_per(g) * t;
   size_t m = fwd > flt ? fwd : flt;
   return (m > bwd ? m : bwd) + 64;
 }
