@@ -77,6 +77,7 @@ main(process.argv.slice(2)).then(
   },
   (err) => {
     console.error(err instanceof Error ? err.message : String(err));
-    process.exitCode = 1;
+    // Exit outright: a kernel whose engine failed to start must not linger with its io thread still answering.
+    process.exit(1);
   },
 );

@@ -79,6 +79,7 @@ export class Engine {
   private lastValue: { value: unknown } | null = null;
   private errors: unknown[][] = [];
   private silent = false;
+  private code = '';
   private allowStdin = true;
   private readonly inputState: Int32Array;
   private readonly inputBytes: Uint8Array;
@@ -214,6 +215,7 @@ export class Engine {
     this.lastValue = null;
     this.errors = [];
     this.silent = silent;
+    this.code = code;
     this.allowStdin = allowStdin;
     const ok = await this.repl.executor.execute(code);
     if (!ok) {
@@ -250,11 +252,19 @@ export class Engine {
       return errorOf(first[0], interrupted);
     }
     // Diagnostics arrive as console.error('%s%d:%d - %s', file, line, column, message).
-    const lines = this.errors.map((args) => {
+    const source = this.code.split('\n');
+    const messages: string[] = [];
+    const traceback: string[] = [];
+    for (const args of this.errors) {
       const [, file, line, col, msg] = args as [string, string, number, number, string];
-      return `${file ? `${file} ` : ''}${line}:${col} - ${msg}`;
-    });
-    return { ename: 'TypeScriptError', evalue: lines.join('\n'), traceback: lines };
+      const message = `${file ? `${file} ` : ''}${line}:${col} - ${msg}`;
+      messages.push(message);
+      traceback.push(message);
+      // Diagnostics in the cell itself show the line and a caret under the column.
+      if (!file && source[line - 1] !== undefined)
+        traceback.push(`    ${source[line - 1]}`, `    ${' '.repeat(col - 1)}^`);
+    }
+    return { ename: 'TypeScriptError', evalue: messages.join('\n'), traceback };
   }
 
   private userExpressions(exprs: unknown): Record<string, unknown> {

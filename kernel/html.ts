@@ -37,11 +37,15 @@ function markdown(src: string): string {
       .replace(/\[([^\]]+)\]\((https?:[^)\s]+)\)/g, '<a href="$2">$1</a>');
   const out: string[] = [];
   for (const block of src.split(/\n\s*\n/)) {
-    const b = block.trim();
+    let b = block.trim();
+    // A heading line may open a block of prose without a blank line after it.
+    const h = /^(#{1,6})\s+(.*)$/m.exec(b.split('\n')[0]);
+    if (h) {
+      out.push(`<h${h[1].length}>${inline(h[2])}</h${h[1].length}>`);
+      b = b.split('\n').slice(1).join('\n').trim();
+    }
     if (!b) continue;
-    const h = /^(#{1,6})\s+(.*)$/.exec(b);
-    if (h && !b.includes('\n')) out.push(`<h${h[1].length}>${inline(h[2])}</h${h[1].length}>`);
-    else if (b.startsWith('```')) out.push(`<pre>${escapeHtml(b.replace(/^```\w*\n?|```$/g, ''))}</pre>`);
+    if (b.startsWith('```')) out.push(`<pre>${escapeHtml(b.replace(/^```\w*\n?|```$/g, ''))}</pre>`);
     else if (/^[-*]\s/.test(b)) {
       const items = b.split(/\n(?=[-*]\s)/).map((i) => `<li>${inline(i.replace(/^[-*]\s+/, ''))}</li>`);
       out.push(`<ul>${items.join('')}</ul>`);
