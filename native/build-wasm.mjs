@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Rebuilds native/wasm/convlab.wasm from the C sources with @yowasp/clang (clang compiled to WebAssembly, installed
+// Rebuilds native/wasm/convlab.wasm (SIMD128) and native/wasm/convlab-relaxed.wasm (relaxed SIMD: fused multiply-add,
+// used where the runtime validates it) from the C sources with @yowasp/clang (clang compiled to WebAssembly, installed
 // in native/toolchain), and records a hash of the sources it was built from in native/wasm/convlab.wasm.json, which a
 // test compares with the current sources. Usage: (cd native/toolchain && npm ci) && node native/build-wasm.mjs
 import { createHash } from 'node:crypto';
@@ -63,11 +64,17 @@ const linkFlags = [
   ...exportsList.map((e) => `-Wl,--export=${e}`),
 ];
 
+/** The two modules: plain SIMD128 for every runtime, and relaxed SIMD, whose a·b + c contracts to relaxed_madd. */
+export const variants = {
+  'convlab.wasm': [],
+  'convlab-relaxed.wasm': ['-mrelaxed-simd', '-ffp-contract=fast'],
+};
+
 /** The hash a test recomputes: every source byte, and the flags. */
 export function sourceHash() {
   const h = createHash('sha256');
   for (const s of wasmSources) h.update(s).update(readFileSync(new URL(s, root)));
-  h.update(JSON.stringify([flags, linkFlags]));
+  h.update(JSON.stringify([flags, linkFlags, variants]));
   return h.digest('hex');
 }
 
@@ -82,12 +89,15 @@ async function build() {
     dir[parts.at(-1)] = readFileSync(new URL(s, root), 'utf8');
   }
   const cfiles = wasmSources.filter((s) => s.endsWith('.c'));
-  const out = await runClang(['clang', ...flags, ...linkFlags, ...cfiles, '-o', 'convlab.wasm'], files);
-  writeFileSync(new URL('wasm/convlab.wasm', root), out['convlab.wasm']);
-  const wasmHash = createHash('sha256').update(out['convlab.wasm']).digest('hex');
-  const meta = { sourceHash: sourceHash(), wasmHash, compiler: '@yowasp/clang', sources: wasmSources };
+  const wasmHashes = {};
+  for (const [name, extra] of Object.entries(variants)) {
+    const out = await runClang(['clang', ...flags, ...extra, ...linkFlags, ...cfiles, '-o', name], files);
+    writeFileSync(new URL(`wasm/${name}`, root), out[name]);
+    wasmHashes[name] = createHash('sha256').update(out[name]).digest('hex');
+    console.log(`native/wasm/${name}: ${out[name].length} bytes`);
+  }
+  const meta = { sourceHash: sourceHash(), wasmHashes, compiler: '@yowasp/clang', sources: wasmSources };
   writeFileSync(new URL('wasm/convlab.wasm.json', root), `${JSON.stringify(meta, null, 2)}\n`);
-  console.log(`native/wasm/convlab.wasm: ${out['convlab.wasm'].length} bytes`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await build();

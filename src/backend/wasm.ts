@@ -23,6 +23,8 @@ interface CoreExports extends WasmExports {
 }
 
 const WASM_PATH = 'native/wasm/convlab.wasm';
+/** The same build with relaxed SIMD (fused multiply-add), used when this runtime validates it. */
+const RELAXED_PATH = 'native/wasm/convlab-relaxed.wasm';
 
 /** Threads: CONVLAB_THREADS, else every core. A browser's main thread may not block, so it runs on one. */
 function threadCount(): number {
@@ -179,19 +181,36 @@ function makeBackend(core: Core): Backend {
 
 let bytes: BufferSource | null = null;
 let core: Core | string | undefined;
+let variant: 'relaxed-simd' | 'simd128' | 'given' | null = null;
 
-/** Supplies the module's bytes where they cannot be read synchronously (a browser); call before selecting wasm. */
-export function initWasmBackend(wasm: BufferSource): void {
+/** Which module the wasm backend runs: relaxed SIMD, plain SIMD128, or bytes given to initWasmBackend. */
+export function wasmVariant(): typeof variant {
+  return variant;
+}
+
+/**
+ * Supplies the module's bytes where they cannot be read synchronously (a browser: convlab-relaxed.wasm where
+ * `WebAssembly.validate` accepts it, else convlab.wasm); call before selecting wasm. `null` returns to the files.
+ */
+export function initWasmBackend(wasm: BufferSource | null): void {
   bytes = wasm;
   core = undefined;
 }
 
 function readBytes(): BufferSource | string {
+  variant = 'given';
   if (bytes !== null) return bytes;
   const proc = globalThis.process;
   if (proc?.versions?.node === undefined)
     return 'call initWasmBackend(bytes) with native/wasm/convlab.wasm first';
   const fs = proc.getBuiltinModule('fs');
+  const relaxed = findPackageFile(RELAXED_PATH, (u) => fs.existsSync(u));
+  if (relaxed !== null) {
+    const b = fs.readFileSync(relaxed);
+    variant = 'relaxed-simd';
+    if (WebAssembly.validate(b)) return b;
+  }
+  variant = 'simd128';
   const url = findPackageFile(WASM_PATH, (u) => fs.existsSync(u));
   return url === null ? `${WASM_PATH} is missing from this installation` : fs.readFileSync(url);
 }
