@@ -62,7 +62,7 @@ function inputView(
     }
   }
   const [h, w] = shape;
-  let map = new Float32Array(h * w);
+  let map: Float32Array = new Float32Array(h * w);
   let note: string | undefined = input ? undefined : 'no input given: a blank grid';
   if (x) {
     const c = x.ndim === 3 ? x.shape[0]! : 1;
