@@ -3,6 +3,7 @@
  * order of cl_geom / cl_deform; scratch is one grow-only arena reused by every call (fresh pages are expensive).
  */
 #include <node_api.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,8 @@
 
 static float* arena;
 static size_t arenaFloats;
+/* The arena and the pool are per process, but JavaScript may call from several worker threads: one call at a time. */
+static pthread_mutex_t busy = PTHREAD_MUTEX_INITIALIZER;
 
 static float* workspace(size_t floats) {
   if (floats > arenaFloats) {
@@ -97,10 +100,12 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
   float* b = ok ? f32(env, argv[9], k && n ? bNeed - ldb : 0, 0, "b", &ok) : 0;
   float* c = ok ? f32(env, argv[13], m && n ? cNeed - ldc : 0, 0, "c", &ok) : 0;
   if (!ok) return 0;
+  pthread_mutex_lock(&busy);
   float* ws = workspace(cl_gemm_workspace(m, n, k));
-  cl_gemm(ta, tb, m, n, k, (float)f64(env, argv[5]), a + i32(env, argv[7]), lda, b + i32(env, argv[10]), ldb,
+  if (ws) cl_gemm(ta, tb, m, n, k, (float)f64(env, argv[5]), a + i32(env, argv[7]), lda, b + i32(env, argv[10]), ldb,
           (float)f64(env, argv[12]), c + i32(env, argv[14]), ldc, ws);
-  return 0;
+  pthread_mutex_unlock(&busy);
+  return ws ? 0 : fail(env, "convlab native: out of memory for the workspace");
 }
 
 static size_t vol(const int* s) { return (size_t)s[0] * s[1] * s[2]; }
@@ -125,8 +130,11 @@ static napi_value ConvForward(napi_env env, napi_callback_info info) {
   float* b = ok ? f32(env, argv[3], g.k, 1, "bias", &ok) : 0;
   float* y = ok ? f32(env, argv[4], (size_t)g.n * g.k * vol(g.out), 0, "y", &ok) : 0;
   if (!ok) return 0;
-  cl_conv_forward(&g, x, w, b, y, workspace(cl_conv_workspace(&g)));
-  return 0;
+  pthread_mutex_lock(&busy);
+  float* ws = workspace(cl_conv_workspace(&g));
+  if (ws) cl_conv_forward(&g, x, w, b, y, ws);
+  pthread_mutex_unlock(&busy);
+  return ws ? 0 : fail(env, "convlab native: out of memory for the workspace");
 }
 
 static napi_value ConvBackwardData(napi_env env, napi_callback_info info) {
@@ -138,8 +146,11 @@ static napi_value ConvBackwardData(napi_env env, napi_callback_info info) {
   float* w = ok ? f32(env, argv[2], wcount(&g), 0, "w", &ok) : 0;
   float* gx = ok ? f32(env, argv[3], (size_t)g.n * g.c * vol(g.in), 0, "gx", &ok) : 0;
   if (!ok) return 0;
-  cl_conv_backward_data(&g, gy, w, gx, workspace(cl_conv_workspace(&g)));
-  return 0;
+  pthread_mutex_lock(&busy);
+  float* ws = workspace(cl_conv_workspace(&g));
+  if (ws) cl_conv_backward_data(&g, gy, w, gx, ws);
+  pthread_mutex_unlock(&busy);
+  return ws ? 0 : fail(env, "convlab native: out of memory for the workspace");
 }
 
 static napi_value ConvBackwardFilter(napi_env env, napi_callback_info info) {
@@ -151,8 +162,11 @@ static napi_value ConvBackwardFilter(napi_env env, napi_callback_info info) {
   float* gy = ok ? f32(env, argv[2], (size_t)g.n * g.k * vol(g.out), 0, "gy", &ok) : 0;
   float* gw = ok ? f32(env, argv[3], wcount(&g), 0, "gw", &ok) : 0;
   if (!ok) return 0;
-  cl_conv_backward_filter(&g, x, gy, gw, workspace(cl_conv_workspace(&g)));
-  return 0;
+  pthread_mutex_lock(&busy);
+  float* ws = workspace(cl_conv_workspace(&g));
+  if (ws) cl_conv_backward_filter(&g, x, gy, gw, ws);
+  pthread_mutex_unlock(&busy);
+  return ws ? 0 : fail(env, "convlab native: out of memory for the workspace");
 }
 
 static int read_deform(napi_env env, napi_value v, cl_deform* g) {
@@ -174,7 +188,9 @@ static napi_value DeformIm2col(napi_env env, napi_callback_info info) {
   float* mask = ok ? f32(env, argv[3], (size_t)g.n * g.offsetGroups * ks * P, 1, "mask", &ok) : 0;
   float* col = ok ? f32(env, argv[4], (size_t)g.c * ks * g.n * P, 0, "columns", &ok) : 0;
   if (!ok) return 0;
+  pthread_mutex_lock(&busy);
   cl_deform_im2col(&g, x, off, mask, col);
+  pthread_mutex_unlock(&busy);
   return 0;
 }
 
@@ -193,7 +209,9 @@ static napi_value DeformCol2im(napi_env env, napi_callback_info info) {
   float* goff = ok ? f32(env, argv[6], os, 0, "gOffset", &ok) : 0;
   float* gmask = ok ? f32(env, argv[7], os / 2, 1, "gMask", &ok) : 0;
   if (!ok) return 0;
+  pthread_mutex_lock(&busy);
   cl_deform_col2im(&g, x, off, mask, gcol, gx, goff, gmask);
+  pthread_mutex_unlock(&busy);
   return 0;
 }
 
