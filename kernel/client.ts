@@ -150,7 +150,7 @@ export class KernelClient {
     throw new Error(`kernel did not answer kernel_info within ${timeoutMs / 1000} s`);
   }
 
-  async execute(code: string, timeoutMs = Number.POSITIVE_INFINITY): Promise<CellRun> {
+  async execute(code: string, timeoutMs = Number.POSITIVE_INFINITY, stopOnError = true): Promise<CellRun> {
     const outputs: Output[] = [];
     let clearPending = false;
     let idle!: () => void;
@@ -178,7 +178,7 @@ export class KernelClient {
         store_history: true,
         user_expressions: {},
         allow_stdin: false,
-        stop_on_error: true,
+        stop_on_error: stopOnError,
       },
       (m) => {
         const c = m.content;

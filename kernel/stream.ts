@@ -1,7 +1,6 @@
 /**
  * Coalesces stdout/stderr writes into few `stream` messages. A cell that logs 50,000 lines would otherwise queue
- * 50,000 messages; instead consecutive writes to the same stream are joined and flushed on the next turn of the
- * event loop, when they pass `maxChars`, or before any other iopub message (so output order is kept).
+ * 50,000 messages; instead consecutive writes to the same stream are joined and flushed a few milliseconds later, when they pass `maxChars`, or before any other iopub message (so output order is kept).
  */
 export type StreamName = 'stdout' | 'stderr';
 
@@ -14,6 +13,7 @@ export class StreamCoalescer {
   constructor(
     private readonly emit: (name: StreamName, text: string) => void,
     private readonly maxChars = 256 * 1024,
+    private readonly delayMs = 5,
   ) {}
 
   write(name: StreamName, text: string): void {
@@ -26,10 +26,12 @@ export class StreamCoalescer {
       this.flush();
     } else if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => {
+      // A short timer rather than setImmediate: writes arrive from the engine thread one event at a time, and a
+      // few milliseconds let a burst of them join one message.
+      setTimeout(() => {
         this.scheduled = false;
         this.flush();
-      });
+      }, this.delayMs);
     }
   }
 

@@ -37,7 +37,19 @@ def make_notebook_folder():
         f.write("exports.greet = (name) => 'hello ' + name;\n")
     with open(os.path.join(pkg, "index.d.ts"), "w") as f:
         f.write("export declare function greet(name: string): string;\n")
+    esm = os.path.join(root, "node_modules", "local-esm")
+    os.makedirs(esm)
+    with open(os.path.join(esm, "package.json"), "w") as f:
+        json.dump({"name": "local-esm", "version": "1.0.0", "type": "module", "exports": "./index.js",
+                   "types": "index.d.ts"}, f)
+    with open(os.path.join(esm, "index.js"), "w") as f:
+        f.write("export const twice = (x) => 2 * x;\n")
+    with open(os.path.join(esm, "index.d.ts"), "w") as f:
+        f.write("export declare function twice(x: number): number;\n")
     return root
+
+
+TIMINGS = {}
 
 
 class ConvlabKernelTests(jkt.KernelTests):
@@ -110,6 +122,9 @@ class ConvlabKernelTests(jkt.KernelTests):
         self.assertEqual(reply["ename"], "TypeScriptError")
         self.assertIn("1:7", reply["evalue"])
         self.assertIn("not assignable to type 'number'", reply["evalue"])
+        # The traceback quotes the line and puts a caret under the column.
+        self.assertIn('    const n: number = "one"', reply["traceback"])
+        self.assertIn("          ^", reply["traceback"])
         self.assertIn("error", [t for t, _ in outputs])
 
     def test_error_reply_fields(self):
@@ -130,6 +145,9 @@ class ConvlabKernelTests(jkt.KernelTests):
 
     def test_import_convlab(self):
         self.assertEqual(self.result_text('import { randn } from "convlab"; randn([2, 3]).shape'), "[ 2, 3 ]")
+
+    def test_import_local_esm_package(self):
+        self.assertEqual(self.result_text('import { twice } from "local-esm"; twice(21)'), "42")
 
     def test_import_local_package(self):
         self.assertEqual(self.result_text('import { greet } from "local-greeter"; greet("ada")'), "'hello ada'")
@@ -202,6 +220,7 @@ class ConvlabKernelTests(jkt.KernelTests):
             self.km.signal_kernel(signal.SIGINT)
         reply, _ = self.collect(msg_id)
         elapsed = time.time() - start
+        TIMINGS[f"interrupt {how}: {code}"] = round(elapsed, 3)
         self.assertEqual(reply["status"], "error")
         self.assertEqual(reply["ename"], "KeyboardInterrupt")
         # The target is 1 s; the bound here leaves room for a loaded machine.
@@ -234,10 +253,13 @@ class ConvlabKernelTests(jkt.KernelTests):
 
     def test_stdout_flood(self):
         n = 50000
+        start = time.time()
         reply, outputs = self.run_cell(f"for (let i = 0; i < {n}; i++) console.log(i)", timeout=120)
+        TIMINGS["flood 50000 lines, seconds"] = round(time.time() - start, 3)
         self.assertEqual(reply["status"], "ok")
         text = "".join(c["text"] for t, c in outputs if t == "stream" and c["name"] == "stdout")
         self.assertEqual(text.split("\n")[:-1], [str(i) for i in range(n)])
+        TIMINGS["flood 50000 lines, messages"] = sum(1 for t, _ in outputs if t == "stream")
 
     def test_fuzzed_frames(self):
         info = self.km.get_connection_info()
@@ -354,6 +376,8 @@ def main():
         result.results.setdefault(str(err_test), {"status": "fail", "detail": err})
     with open(out, "w") as f:
         json.dump(result.results, f, indent=1)
+    with open(out + ".timings.json", "w") as f:
+        json.dump(TIMINGS, f, indent=1)
     for name, r in sorted(result.results.items()):
         print(f"{r['status']:4} {name}")
 

@@ -30,6 +30,7 @@ const CHECKS = [
   'test_top_level_await',
   'test_import_convlab',
   'test_import_local_package',
+  'test_import_local_esm_package',
   'test_execute_result_rich',
   'test_update_display_data',
   'test_comm_info',
