@@ -5,7 +5,7 @@
  *
  *   node bench/run.js [--quick] [--cases A,B] [--engines convlab,torch,ort-node,tfjs-wasm,ort-web]
  *                     [--backends ts,wasm,native] [--threads 1,2] [--samples 15] [--min-time 1000] [--rounds 2]
- *                     [--no-install] [--out FILE]
+ *                     [--relaxed-simd] [--no-install] [--out FILE]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -32,6 +32,7 @@ const { values: a } = parseArgs({
     rounds: { type: 'string' },
     'min-time': { type: 'string' },
     'no-install': { type: 'boolean', default: false },
+    'relaxed-simd': { type: 'boolean', default: false },
     out: { type: 'string' },
   },
 });
@@ -169,6 +170,8 @@ function runConfig(cfg, dataDir, caseIds) {
       : [
           process.execPath,
           [
+            // Same V8 flags for every Node engine: relaxed SIMD is off by default in Node 20.
+            ...(a['relaxed-simd'] ? ['--experimental-wasm-relaxed-simd'] : []),
             join(benchDir, 'worker.mjs'),
             '--engine',
             cfg.engine,
@@ -272,6 +275,7 @@ async function main() {
     command,
     timing,
     rounds,
+    relaxedSimd: a['relaxed-simd'],
     machine,
     cases,
     configurations: configs.map((c) => ({ ...c, version: runs[c.key].version })),

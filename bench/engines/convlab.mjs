@@ -12,7 +12,14 @@ export async function createEngine({ backend }) {
     );
   }
   cl.setBackend(backend);
-  return { version: `convlab ${backend}`, prepare };
+  // Which WASM module loaded (relaxed SIMD needs --experimental-wasm-relaxed-simd in Node 20): a label only,
+  // read from the backend's own module since the public API does not say.
+  let detail = '';
+  if (backend === 'wasm') {
+    const wasm = await import('../../dist/src/backend/wasm.js').catch(() => null);
+    detail = wasm?.wasmVariant?.() ? ` (${wasm.wasmVariant()})` : '';
+  }
+  return { version: `convlab ${backend}${detail}`, prepare };
 }
 
 function prepare(c, data) {
