@@ -118,13 +118,18 @@ static int ksize(const cl_geom* g) { return g->kernel[0] * g->kernel[1] * g->ker
 
 /* The zero-padded copy of one input plane that the depthwise kernels read: height oH + dH(kH−1), width likewise. */
 static void pad_plane(const cl_geom* g, const float* x, float* dst, int hp, int wp) {
-  memset(dst, 0, (size_t)hp * wp * sizeof(float));
+  int lo = g->pad[2] < wp ? g->pad[2] : wp;
+  int n = g->in[2] < wp - lo ? g->in[2] : wp - lo;
   for (int h = 0; h < hp; h++) {
+    float* row = dst + (size_t)h * wp;
     int ih = h - g->pad[1];
-    if (ih < 0 || ih >= g->in[1]) continue;
-    int lo = g->pad[2], n = g->in[2];
-    if (lo + n > wp) n = wp - lo;
-    if (n > 0) memcpy(dst + (size_t)h * wp + lo, x + (size_t)ih * g->in[2], (size_t)n * sizeof(float));
+    if (ih < 0 || ih >= g->in[1]) {
+      memset(row, 0, (size_t)wp * sizeof(float));
+      continue;
+    }
+    memset(row, 0, (size_t)lo * sizeof(float));
+    memcpy(row + lo, x + (size_t)ih * g->in[2], (size_t)n * sizeof(float));
+    memset(row + lo + n, 0, (size_t)(wp - lo - n) * sizeof(float));
   }
 }
 
