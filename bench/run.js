@@ -193,6 +193,7 @@ function runConfig(cfg, dataDir, caseIds) {
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .pop();
+  if (line && JSON.parse(line).failed) return { version: cfg.key, ...JSON.parse(line) };
   if (r.status !== 0 || !line) {
     const why = (r.stderr || r.stdout || `exit ${r.status}`).trim().split('\n').slice(-3).join(' | ');
     return { version: cfg.key, failed: why, results: [] };

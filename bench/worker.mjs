@@ -49,8 +49,17 @@ const read = (c, name) => {
 };
 const opts = { warmup: Number(a.warmup), samples: Number(a.samples), minTimeMs: Number(a['min-time']) };
 
-const { createEngine } = await import(engines[a.engine]);
-const engine = await createEngine({ threads, backend: a.backend });
+let engine;
+try {
+  const { createEngine } = await import(engines[a.engine]);
+  engine = await createEngine({ threads, backend: a.backend });
+} catch (e) {
+  // The engine cannot start here (a backend not loadable, a peer not installed): say so in the result line.
+  process.stdout.write(
+    `${JSON.stringify({ failed: e instanceof Error ? e.message : String(e), results: [] })}\n`,
+  );
+  process.exit(0);
+}
 const results = [];
 for (const c of all.filter((x) => ids.includes(x.id))) {
   const data = { x: read(c, 'x'), w: read(c, 'w'), gy: c.backward ? read(c, 'gy') : null };
