@@ -45,6 +45,26 @@ export function checkElements(op: string, what: string, shape: readonly number[]
   }
 }
 
+/**
+ * Throws an ArgumentError naming the op when a stride, a dilation or a padded extent would overflow the 32-bit
+ * index arithmetic of the native and WASM backends (a stride of 2^31 wraps to a negative number there).
+ */
+export function checkIndexRange(
+  op: string,
+  extent: readonly number[],
+  stride: readonly number[],
+  dilation: readonly number[],
+): void {
+  extent.forEach((e, i) => {
+    const worst = Math.max(e, stride[i]!, dilation[i]!);
+    if (worst > MAX_ELEMENTS) {
+      throw new ArgumentError(
+        `${op}: stride, dilation and padded size must not exceed ${MAX_ELEMENTS} (32-bit indexing), got stride ${stride[i]}, dilation ${dilation[i]}, padded size ${e} in spatial dim ${i}`,
+      );
+    }
+  });
+}
+
 /** (in + before + after − dilation·(k − 1) − 1) / stride + 1, floored: the output length of a convolution. */
 export function convOutSize(
   inSize: number,

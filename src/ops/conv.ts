@@ -18,6 +18,7 @@ import { fromOp, numel, Tensor } from '../tensor/tensor.js';
 import {
   checkElements,
   checkGroups,
+  checkIndexRange,
   checkInput,
   checkPaddingMode,
   checkTensor,
@@ -112,6 +113,12 @@ export function planConv(
       }
     });
   }
+  checkIndexRange(
+    op,
+    spatial.map((s, i) => s + pads[i]![0] + pads[i]![1]),
+    stride,
+    dilation,
+  );
   const outSpatial = spatial.map((s, i) =>
     convOutSize(s, kernel[i]!, stride[i]!, pads[i]![0], pads[i]![1], dilation[i]!),
   );
@@ -138,9 +145,17 @@ export function planConv(
       inSize: to3d(inSize, 1),
       outSize: to3d(outSpatial, 1),
       kernel: to3d(kernel, 1),
-      stride: to3d(stride, 1),
+      // A stride over a single output position, or a dilation of a one-tap kernel, changes nothing: the backends
+      // get 1 there, so a huge value costs nothing (a native kernel's work can grow with the stride).
+      stride: to3d(
+        stride.map((st, i) => (outSpatial[i] === 1 ? 1 : st)),
+        1,
+      ),
       padding: to3d(explicit ? pads.map(() => 0) : pads.map(([a]) => a), 0),
-      dilation: to3d(dilation, 1),
+      dilation: to3d(
+        dilation.map((d, i) => (kernel[i] === 1 ? 1 : d)),
+        1,
+      ),
     },
     outShape: unbatched ? [k, ...outSpatial] : [n, k, ...outSpatial],
   };

@@ -19,6 +19,7 @@ import { fromOp, numel, Tensor } from '../tensor/tensor.js';
 import {
   checkElements,
   checkGroups,
+  checkIndexRange,
   checkInput,
   checkTensor,
   type IntOrTuple,
@@ -96,6 +97,13 @@ export function planConvTranspose(
     );
   }
   checkElements(op, 'output', [n, cOut, ...outSpatial]);
+  // the backends see the convolution whose input is this output, padded by `padding` on both sides
+  checkIndexRange(
+    op,
+    outSpatial.map((o, i) => o + 2 * padding[i]!),
+    stride,
+    dilation,
+  );
   return {
     unbatched,
     geometry: {
@@ -106,9 +114,17 @@ export function planConvTranspose(
       inSize: to3d(outSpatial, 1),
       outSize: to3d(spatial, 1),
       kernel: to3d(kernel, 1),
-      stride: to3d(stride, 1),
+      // As in planConv: a stride over a single input position, or a dilation of a one-tap kernel, changes
+      // nothing, and the backends get 1 there.
+      stride: to3d(
+        stride.map((st, i) => (spatial[i] === 1 ? 1 : st)),
+        1,
+      ),
       padding: to3d(padding, 0),
-      dilation: to3d(dilation, 1),
+      dilation: to3d(
+        dilation.map((d, i) => (kernel[i] === 1 ? 1 : d)),
+        1,
+      ),
     },
     outShape: unbatched ? [cOut, ...outSpatial] : [n, cOut, ...outSpatial],
   };

@@ -101,6 +101,12 @@ export function convVerdict(nd: number, x: unknown, w: unknown, opts: Record<str
   if (explicit && mode === 'circular' && pads.some(([a, b], i) => a > spatial[i]! || b > spatial[i]!)) {
     return fail('circular padding too large');
   }
+  // the backends index with 32-bit integers: strides, dilations and padded extents must fit
+  if (
+    spatial.some((s, i) => Math.max(s + pads[i]![0] + pads[i]![1], stride[i]!, dilation[i]!) > MAX_ELEMENTS)
+  ) {
+    return fail('index range');
+  }
   const outSpatial = spatial.map(
     (s, i) =>
       Math.floor((s + pads[i]![0] + pads[i]![1] - dilation[i]! * (kernel[i]! - 1) - 1) / stride[i]!) + 1,
@@ -167,6 +173,9 @@ export function convTransposeVerdict(
   );
   if (outSpatial.some((o) => o <= 0)) return fail('empty output');
   if (numel([n, cOut, ...outSpatial]) > MAX_ELEMENTS) return fail('output too large');
+  if (outSpatial.some((o, i) => Math.max(o + 2 * padding[i]!, stride[i]!, dilation[i]!) > MAX_ELEMENTS)) {
+    return fail('index range');
+  }
   return {
     ok: true,
     shape: unbatched ? [cOut, ...outSpatial] : [n, cOut, ...outSpatial],
