@@ -8,6 +8,7 @@
         "src/config.c",
         "src/gemm.c",
         "src/conv.c",
+        "src/conv_backward.c",
         "src/deform.c",
         "src/kernels/f32_gemm_8x32__avx512.c",
         "src/kernels/f32_gemm_4x32__avx512.c",

@@ -11,10 +11,12 @@ const root = new URL('./', import.meta.url);
 export const wasmSources = [
   'src/convlab.h',
   'src/gemm.h',
+  'src/conv.h',
   'src/clmem.h',
   'src/config.c',
   'src/gemm.c',
   'src/conv.c',
+  'src/conv_backward.c',
   'src/deform.c',
   'src/kernels/isa-wasmsimd.h',
   'src/kernels/isa-scalar.h',

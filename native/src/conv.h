@@ -1,0 +1,35 @@
+/* What the convolution files share: the im2col view of an input, the job passed to tasks, geometry helpers. */
+#ifndef CL_CONV_H
+#define CL_CONV_H
+#include "gemm.h"
+
+typedef struct {
+  const cl_geom* g;
+  const float* x; /* one image, first channel of the group */
+  int inPlane, outPlane;
+} im2col_src;
+
+/* Writes len values of im2col row r (channel, kd, kh, kw) for output positions p0 … p0+len. */
+void cl_im2col_row(const im2col_src* s, int r, int p0, int len, float* dst);
+
+typedef struct {
+  const cl_geom* g;
+  const float *x, *w, *bias, *gy;
+  float *y, *ws;
+  size_t wsPer;
+  int parts; /* chunks per (image, group) or per group */
+} conv_job;
+
+static inline int cl_plane(const int* s) { return s[0] * s[1] * s[2]; }
+static inline int cl_ksize(const cl_geom* g) { return g->kernel[0] * g->kernel[1] * g->kernel[2]; }
+int cl_is_pointwise(const cl_geom* g);
+/* Depthwise fast path: 2-D, stride 1, one input channel per group. */
+int cl_is_depthwise(const cl_geom* g);
+/* The zero-padded copy of one input plane that the direct kernels read: height oH + dH(kH−1), width likewise. */
+void cl_pad_plane(const cl_geom* g, const float* x, float* dst, int hp, int wp);
+size_t cl_dw_plane_floats(const cl_geom* g);
+/* Chunks per item so that every thread gets work and chunks stay a few strips wide. */
+int cl_parts_for(int items, int strips);
+/* Workspace floats per thread of cl_conv_forward. */
+size_t cl_forward_ws_per(const cl_geom* g);
+#endif

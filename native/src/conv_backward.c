@@ -1,0 +1,290 @@
+/*
+ * The gradients of convolution. Backward-data with stride 1 is the forward of the flipped kernel; with larger
+ * strides it is stride² sub-pixel phases, each a forward convolution; otherwise (dilated and strided) a GEMM into a
+ * per-thread column block and a scatter (col2im) of that block into its own input channels, so threads never race.
+ * The filter gradient is a GEMM against the transposed im2col matrix, or a direct loop for depthwise.
+ */
+#include "clmem.h"
+#include "conv.h"
+
+/* B = im2colᵀ (rows: output positions, columns: receptive-field elements), for the filter gradient: a strip's
+ * im2col rows are gathered whole, then transposed with contiguous stores. */
+static void pack_im2col_t(const void* src, int k0, int kc, int n0, int nc, int nr, float* dst) {
+  float rows[32 * 256];
+  if (nr > 32 || kc > 256) {
+    /* Tiles wider than the stack buffer: transpose one row at a time. */
+    for (int j0 = 0; j0 < nc; j0 += nr, dst += (size_t)kc * nr)
+      for (int j = 0; j < nr; j++) {
+        if (j0 + j < nc) cl_im2col_row(src, n0 + j0 + j, k0, kc, rows);
+        for (int p = 0; p < kc; p++) dst[(size_t)p * nr + j] = j0 + j < nc ? rows[p] : 0.0f;
+      }
+    return;
+  }
+  for (int j0 = 0; j0 < nc; j0 += nr) {
+    int cols = nc - j0 < nr ? nc - j0 : nr;
+    for (int j = 0; j < cols; j++) cl_im2col_row(src, n0 + j0 + j, k0, kc, rows + (size_t)j * kc);
+    for (int j = cols; j < nr; j++) memset(rows + (size_t)j * kc, 0, (size_t)kc * sizeof(float));
+    for (int p = 0; p < kc; p++) {
+      float* d = dst + (size_t)p * nr;
+      for (int j = 0; j < nr; j++) d[j] = rows[(size_t)j * kc + p];
+    }
+    dst += (size_t)kc * nr;
+  }
+}
+
+
+static size_t weight_floats(const cl_geom* g) { return (size_t)g->k * (g->c / g->groups) * cl_ksize(g) + 16; }
+
+/* Backward data with stride 1 as a forward convolution of gy with the flipped, transposed kernel. */
+static int flip_geom(const cl_geom* g, cl_geom* f) {
+  for (int d = 0; d < 3; d++) {
+    int p = g->dil[d] * (g->kernel[d] - 1) - g->pad[d];
+    if (g->stride[d] != 1 || p < 0) return 0;
+    f->in[d] = g->out[d], f->out[d] = g->in[d], f->kernel[d] = g->kernel[d];
+    f->stride[d] = 1, f->pad[d] = p, f->dil[d] = g->dil[d];
+  }
+  f->n = g->n, f->c = g->k, f->k = g->c, f->groups = g->groups;
+  return 1;
+}
+
+static void flip_weight(const cl_geom* g, const float* w, float* wf) {
+  int cg = g->c / g->groups, kg = g->k / g->groups, ks = cl_ksize(g);
+  for (int grp = 0; grp < g->groups; grp++)
+    for (int k = 0; k < kg; k++)
+      for (int c = 0; c < cg; c++) {
+        const float* src = w + ((size_t)(grp * kg + k) * cg + c) * ks;
+        float* dst = wf + ((size_t)(grp * cg + c) * kg + k) * ks;
+        for (int r = 0; r < ks; r++) dst[r] = src[ks - 1 - r];
+      }
+}
+
+/*
+ * Strided backward-data (the transposed convolution) as stride² sub-pixel phases: output positions i = s·q + φ
+ * receive only the taps r ≡ φ + p (mod s), so each phase is a stride-1 forward convolution of gy with a sub-kernel
+ * of ⌈(k − r0)/s⌉ taps, written into every s-th position of gx. 2-D, dilation 1.
+ */
+typedef struct {
+  int r0, taps, pad, count; /* first tap, taps, zeros before, outputs of this phase */
+} phase_dim;
+
+static int phase_of(int in, int out, int k, int s, int p, int phi, phase_dim* d) {
+  d->r0 = (phi + p) % s;
+  d->taps = k > d->r0 ? (k - d->r0 + s - 1) / s : 0;
+  int delta = (phi + p - d->r0) / s;
+  d->pad = d->taps - 1 - delta;
+  d->count = in > phi ? (in - phi + s - 1) / s : 0;
+  (void)out;
+  return d->taps == 0 || d->pad >= 0;
+}
+
+static int phases_ok(const cl_geom* g) {
+  if (g->in[0] != 1 || g->out[0] != 1 || g->kernel[0] != 1 || g->stride[0] != 1 || g->pad[0] != 0) return 0;
+  if (g->dil[1] != 1 || g->dil[2] != 1) return 0;
+  for (int d = 1; d < 3; d++)
+    for (int phi = 0; phi < g->stride[d]; phi++) {
+      phase_dim pd;
+      if (!phase_of(g->in[d], g->out[d], g->kernel[d], g->stride[d], g->pad[d], phi, &pd)) return 0;
+    }
+  return 1;
+}
+
+/* The geometry of a phase as a forward convolution (gy → gx phase), for the bounds a workspace needs. */
+static cl_geom phase_geom(const cl_geom* g, const phase_dim* h, const phase_dim* w) {
+  cl_geom f = {g->n, g->k, g->c, g->groups, {1, g->out[1], g->out[2]}, {1, h->count, w->count},
+               {1, h->taps, w->taps}, {1, 1, 1}, {0, h->pad, w->pad}, {1, 1, 1}};
+  return f;
+}
+
+static size_t phase_ws(const cl_geom* g) {
+  int sh = g->stride[1], sw = g->stride[2];
+  phase_dim h = {0, (g->kernel[1] + sh - 1) / sh, 0, (g->in[1] + sh - 1) / sh};
+  phase_dim w = {0, (g->kernel[2] + sw - 1) / sw, 0, (g->in[2] + sw - 1) / sw};
+  h.pad = h.taps - 1, w.pad = w.taps - 1;
+  cl_geom f = phase_geom(g, &h, &w);
+  return weight_floats(g) + (size_t)g->n * g->c * h.count * w.count + 16 + cl_forward_ws_per(&f) * cl_threads();
+}
+
+static void phases_backward_data(const cl_geom* g, const float* gy, const float* w, float* gx, float* ws) {
+  int cg = g->c / g->groups, kg = g->k / g->groups, kH = g->kernel[1], kW = g->kernel[2];
+  int sh = g->stride[1], sw = g->stride[2], iP = cl_plane(g->in);
+  float* wp = ws;
+  float* yp = ws + weight_floats(g);
+  for (int ph = 0; ph < sh; ph++)
+    for (int pw = 0; pw < sw; pw++) {
+      phase_dim h, v;
+      phase_of(g->in[1], g->out[1], kH, sh, g->pad[1], ph, &h);
+      phase_of(g->in[2], g->out[2], kW, sw, g->pad[2], pw, &v);
+      if (h.count == 0 || v.count == 0) continue;
+      if (h.taps == 0 || v.taps == 0) {
+        for (size_t i = 0; i < (size_t)g->n * g->c; i++)
+          for (int q = 0; q < h.count; q++)
+            for (int r = 0; r < v.count; r++) gx[i * iP + (size_t)(sh * q + ph) * g->in[2] + sw * r + pw] = 0;
+        continue;
+      }
+      cl_geom f = phase_geom(g, &h, &v);
+      /* w'[group·cg + c, k, th, tw] = w[group·kg + k, c, r0h + s(Th−1−th), r0w + s(Tw−1−tw)] */
+      int taps = h.taps * v.taps;
+      for (int grp = 0; grp < g->groups; grp++)
+        for (int k = 0; k < kg; k++)
+          for (int c = 0; c < cg; c++) {
+            const float* src = w + ((size_t)(grp * kg + k) * cg + c) * kH * kW;
+            float* dst = wp + ((size_t)(grp * cg + c) * kg + k) * taps;
+            for (int th = 0; th < h.taps; th++)
+              for (int tw = 0; tw < v.taps; tw++)
+                dst[th * v.taps + tw] = src[(h.r0 + sh * (h.taps - 1 - th)) * kW + v.r0 + sw * (v.taps - 1 - tw)];
+          }
+      float* fws = yp + (size_t)g->n * g->c * h.count * v.count + 16;
+      cl_conv_forward(&f, gy, wp, 0, yp, fws);
+      for (size_t i = 0; i < (size_t)g->n * g->c; i++)
+        for (int q = 0; q < h.count; q++) {
+          const float* row = yp + (i * h.count + q) * v.count;
+          float* out = gx + i * iP + (size_t)(sh * q + ph) * g->in[2] + pw;
+          for (int r = 0; r < v.count; r++) out[(size_t)sw * r] = row[r];
+        }
+    }
+}
+
+/* Channels per column block of the GEMM + col2im path. */
+static int col_block(const cl_geom* g) {
+  int cg = g->c / g->groups;
+  return cg < 8 ? cg : 8;
+}
+
+static void col2im_task(void* ctx, int task, int thread) {
+  conv_job* j = ctx;
+  const cl_geom* g = j->g;
+  const cl_config* cfg = cl_current();
+  int cg = g->c / g->groups, kg = g->k / g->groups, ks = cl_ksize(g), rows = cg * ks, P = cl_plane(g->out);
+  int cb = col_block(g), blocks = (cg + cb - 1) / cb;
+  int blk = task % blocks, ng = task / blocks, grp = ng % g->groups, n = ng / g->groups;
+  int c0 = blk * cb, c1 = c0 + cb < cg ? c0 + cb : cg, m = (c1 - c0) * ks;
+  float* cols = j->ws + (size_t)thread * j->wsPer;
+  float* gws = cols + (size_t)m * P;
+  memset(cols, 0, (size_t)m * P * sizeof(float));
+  cl_mat a = {j->w + (size_t)grp * kg * rows + (size_t)c0 * ks, rows, 1};
+  cl_mat b = {j->gy + ((size_t)n * g->k + (size_t)grp * kg) * P, P, 0};
+  cl_gemm_core(cfg, m, kg, 0, P, &a, 1.0f, cl_pack_b_matrix, &b, cols, P, gws);
+  int iP = cl_plane(g->in);
+  float* gx = j->y + ((size_t)n * g->c + (size_t)grp * cg + c0) * iP;
+  memset(gx, 0, (size_t)(c1 - c0) * iP * sizeof(float));
+  for (int r = 0; r < m; r++) {
+    int kw = r % g->kernel[2], t = r / g->kernel[2], kh = t % g->kernel[1];
+    t /= g->kernel[1];
+    int kd = t % g->kernel[0], c = t / g->kernel[0];
+    float* xc = gx + (size_t)c * iP;
+    const float* col = cols + (size_t)r * P;
+    for (int od = 0; od < g->out[0]; od++) {
+      int id = od * g->stride[0] - g->pad[0] + kd * g->dil[0];
+      for (int oh = 0; oh < g->out[1]; oh++, col += g->out[2]) {
+        int ih = oh * g->stride[1] - g->pad[1] + kh * g->dil[1];
+        if (id < 0 || id >= g->in[0] || ih < 0 || ih >= g->in[1]) continue;
+        float* row = xc + ((size_t)id * g->in[1] + ih) * g->in[2];
+        for (int ow = 0; ow < g->out[2]; ow++) {
+          int iw = ow * g->stride[2] - g->pad[2] + kw * g->dil[2];
+          if (iw >= 0 && iw < g->in[2]) row[iw] += col[ow];
+        }
+      }
+    }
+  }
+}
+
+static size_t col2im_ws_per(const cl_geom* g) {
+  int m = col_block(g) * cl_ksize(g);
+  return (size_t)m * cl_plane(g->out) + cl_gemm_core_workspace(cl_current(), m);
+}
+
+
+void cl_conv_backward_data(const cl_geom* g, const float* gy, const float* w, float* gx, float* ws) {
+  cl_geom f;
+  if (flip_geom(g, &f)) {
+    flip_weight(g, w, ws);
+    cl_conv_forward(&f, gy, ws, 0, gx, ws + weight_floats(g));
+    return;
+  }
+  if (phases_ok(g)) {
+    phases_backward_data(g, gy, w, gx, ws);
+    return;
+  }
+  conv_job j = {g, 0, w, 0, gy, gx, ws, col2im_ws_per(g), 1};
+  int cg = g->c / g->groups, blocks = (cg + col_block(g) - 1) / col_block(g);
+  cl_parallel_for(g->n * g->groups * blocks, col2im_task, &j);
+}
+
+/* Depthwise filter gradient: per channel, a dot product of gy with each shifted window of the padded input. */
+static void dw_filter_task(void* ctx, int k, int thread) {
+  conv_job* j = ctx;
+  const cl_geom* g = j->g;
+  int kg = g->k / g->groups, c = k / kg, taps = g->kernel[1] * g->kernel[2], oW = g->out[2];
+  int hp = g->out[1] + g->dil[1] * (g->kernel[1] - 1), wp = g->out[2] + g->dil[2] * (g->kernel[2] - 1);
+  float* padded = j->ws + (size_t)thread * j->wsPer;
+  float* gw = j->y + (size_t)k * taps;
+  for (int t = 0; t < taps; t++) gw[t] = 0;
+  for (int n = 0; n < g->n; n++) {
+    cl_pad_plane(g, j->x + ((size_t)n * g->c + c) * cl_plane(g->in), padded, hp, wp);
+    const float* gy = j->gy + ((size_t)n * g->k + k) * cl_plane(g->out);
+    for (int t = 0; t < taps; t++) {
+      const float* base = padded + (size_t)(t / g->kernel[2]) * g->dil[1] * wp + (t % g->kernel[2]) * g->dil[2];
+      float acc[8] = {0};
+      for (int oh = 0; oh < g->out[1]; oh++) {
+        const float* xr = base + (size_t)oh * wp;
+        const float* gr = gy + (size_t)oh * oW;
+        int ow = 0;
+        for (; ow + 8 <= oW; ow += 8)
+          for (int v = 0; v < 8; v++) acc[v] += xr[ow + v] * gr[ow + v];
+        for (; ow < oW; ow++) acc[0] += xr[ow] * gr[ow];
+      }
+      gw[t] += acc[0] + acc[1] + acc[2] + acc[3] + acc[4] + acc[5] + acc[6] + acc[7];
+    }
+  }
+}
+
+static void filter_task(void* ctx, int task, int thread) {
+  conv_job* j = ctx;
+  const cl_geom* g = j->g;
+  const cl_config* cfg = cl_current();
+  int part = task % j->parts, grp = task / j->parts;
+  int cg = g->c / g->groups, kg = g->k / g->groups, rows = cg * cl_ksize(g), P = cl_plane(g->out);
+  int strips = (rows + cfg->nr - 1) / cfg->nr, lo, hi;
+  cl_chunk(strips, j->parts, part, &lo, &hi);
+  lo *= cfg->nr;
+  hi = hi * cfg->nr < rows ? hi * cfg->nr : rows;
+  if (hi <= lo) return;
+  float* gw = j->y + (size_t)grp * kg * rows;
+  for (int k = 0; k < kg; k++) memset(gw + (size_t)k * rows + lo, 0, (size_t)(hi - lo) * sizeof(float));
+  float* ws = j->ws + (size_t)thread * j->wsPer;
+  for (int n = 0; n < g->n; n++) {
+    cl_mat a = {j->gy + ((size_t)n * g->k + (size_t)grp * kg) * P, P, 0};
+    const float* x = j->x + ((size_t)n * g->c + (size_t)grp * cg) * cl_plane(g->in);
+    if (cl_is_pointwise(g)) {
+      cl_mat b = {x, P, 1};
+      cl_gemm_core(cfg, kg, P, lo, hi, &a, 1.0f, cl_pack_b_matrix, &b, gw, rows, ws);
+    } else {
+      im2col_src s = {g, x, cl_plane(g->in), P};
+      cl_gemm_core(cfg, kg, P, lo, hi, &a, 1.0f, pack_im2col_t, &s, gw, rows, ws);
+    }
+  }
+}
+
+void cl_conv_backward_filter(const cl_geom* g, const float* x, const float* gy, float* gw, float* ws) {
+  if (cl_is_depthwise(g)) {
+    conv_job j = {g, x, 0, 0, gy, gw, ws, cl_dw_plane_floats(g), 1};
+    cl_parallel_for(g->k, dw_filter_task, &j);
+    return;
+  }
+  conv_job j = {g, x, 0, 0, gy, gw, ws, cl_gemm_core_workspace(cl_current(), g->k / g->groups), 1};
+  int strips = (g->c / g->groups * cl_ksize(g) + cl_current()->nr - 1) / cl_current()->nr;
+  j.parts = cl_parts_for(g->groups, strips);
+  cl_parallel_for(g->groups * j.parts, filter_task, &j);
+}
+
+size_t cl_conv_workspace(const cl_geom* g) {
+  size_t t = (size_t)cl_threads();
+  size_t fwd = cl_forward_ws_per(g) * t;
+  size_t flt = (cl_is_depthwise(g) ? cl_dw_plane_floats(g) : cl_gemm_core_workspace(cl_current(), g->k / g->groups)) * t;
+  cl_geom f;
+  size_t bwd = flip_geom(g, &f) ? weight_floats(g) + cl_forward_ws_per(&f) * t
+               : phases_ok(g)    ? phase_ws(g)
+                                 : col2im_ws_per(g) * t;
+  size_t m = fwd > flt ? fwd : flt;
+  return (m > bwd ? m : bwd) + 64;
+}
