@@ -50,6 +50,7 @@ def make_notebook_folder():
 
 
 TIMINGS = {}
+KERNEL_LOG = None  # the kernel's stderr, opened in main()
 
 
 class ConvlabKernelTests(jkt.KernelTests):
@@ -77,7 +78,11 @@ class ConvlabKernelTests(jkt.KernelTests):
     @classmethod
     def setUpClass(cls):
         cls.folder = make_notebook_folder()
-        cls.km, cls.kc = start_new_kernel(kernel_name=cls.kernel_name, cwd=cls.folder)
+        cls.km, cls.kc = start_new_kernel(kernel_name=cls.kernel_name, cwd=cls.folder, stdout=KERNEL_LOG, stderr=KERNEL_LOG)
+
+    def get_non_kernel_info_reply(self, timeout=None):
+        # jupyter_kernel_test waits forever by default; a missing reply should fail the check, not hang the suite.
+        return super().get_non_kernel_info_reply(timeout=TIMEOUT if timeout is None else timeout)
 
     # helpers -------------------------------------------------------------------------------------------------
     def run_cell(self, code, timeout=TIMEOUT, **kw):
@@ -318,7 +323,7 @@ class LifecycleTests(unittest.TestCase):
     """Shutdown and restart on a kernel of its own."""
 
     def test_restart_and_shutdown(self):
-        km, kc = start_new_kernel(kernel_name="convlab", cwd=make_notebook_folder())
+        km, kc = start_new_kernel(kernel_name="convlab", cwd=make_notebook_folder(), stdout=KERNEL_LOG, stderr=KERNEL_LOG)
         try:
             kc.execute_interactive("let kept = 1", timeout=TIMEOUT)
             km.restart_kernel(now=False)
@@ -362,7 +367,9 @@ class JsonResult(unittest.TestResult):
 
 
 def main():
+    global KERNEL_LOG
     out = sys.argv[1]
+    KERNEL_LOG = open(out + ".kernel.log", "w")
     only = sys.argv[2:]
     loader = unittest.TestLoader()
     suite = unittest.TestSuite()
