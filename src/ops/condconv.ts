@@ -13,7 +13,7 @@ import * as E from '../tensor/elementwise.js';
 import { matmul } from '../tensor/linalg.js';
 import { cat } from '../tensor/shape.js';
 import { numel, type Tensor } from '../tensor/tensor.js';
-import { checkTensor, type IntOrTuple } from './args.js';
+import { checkTensor, type IntOrTuple, step } from './args.js';
 import { conv2d, convCost } from './conv.js';
 
 export interface MixtureConvOptions {
@@ -48,6 +48,7 @@ export function condConv2d(
       `${op}: routing must be [${n}, ${e}] (batch, experts), got ${fmtShape(routing.shape)}`,
     );
   const bias = opts.bias ?? null;
+  if (bias !== null) checkTensor(op, 'bias', bias);
   if (bias !== null && (bias.ndim !== 2 || bias.shape[0] !== e || bias.shape[1] !== k))
     throw new ShapeError(`${op}: bias must be [${e}, ${k}], got ${fmtShape(bias.shape)}`);
   const kernelShape = weight.shape.slice(1);
@@ -56,13 +57,15 @@ export function condConv2d(
   const outs: Tensor[] = [];
   for (let i = 0; i < n; i++) {
     outs.push(
-      conv2d(x.slice(0, i, i + 1), kernels.slice(0, i, i + 1).reshape(kernelShape), {
-        bias: biases === null ? null : biases.slice(0, i, i + 1).reshape([k]),
-        stride: opts.stride,
-        padding: opts.padding,
-        dilation: opts.dilation,
-        groups: opts.groups,
-      }),
+      step(op, `example ${i}`, () =>
+        conv2d(x.slice(0, i, i + 1), kernels.slice(0, i, i + 1).reshape(kernelShape), {
+          bias: biases === null ? null : biases.slice(0, i, i + 1).reshape([k]),
+          stride: opts.stride,
+          padding: opts.padding,
+          dilation: opts.dilation,
+          groups: opts.groups,
+        }),
+      ),
     );
   }
   return outs.length === 1 ? outs[0]! : cat(outs, 0);

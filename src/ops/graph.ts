@@ -157,6 +157,10 @@ export function gcnConv(
     throw new ShapeError(
       `${op}: weight must be [${x.shape[x.ndim - 1]}, out_features], got ${fmtShape(weight.shape)}`,
     );
+  if (!(adj instanceof SparseCOO)) checkTensor(op, 'adjacency', adj);
+  const bias = opts.bias ?? null;
+  if (bias !== null && checkTensor(op, 'bias', bias).shape.join() !== String(weight.shape[1]))
+    throw new ShapeError(`${op}: bias must be [${weight.shape[1]}], got ${fmtShape(bias.shape)}`);
   const nodes = x.shape[x.ndim - 2]!;
   const size = adj instanceof SparseCOO ? adj.size : adj.shape;
   if (size.length !== 2 || size[0] !== nodes || size[1] !== nodes)
@@ -165,7 +169,6 @@ export function gcnConv(
     );
   const support = matmul(x, weight);
   const out = adj instanceof SparseCOO ? spmm(adj, support) : matmul(adj, support);
-  const bias = opts.bias ?? null;
   return bias === null ? out : E.add(out, bias);
 }
 

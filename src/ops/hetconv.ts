@@ -16,7 +16,7 @@ import { zeros } from '../tensor/create.js';
 import * as E from '../tensor/elementwise.js';
 import { cat } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkTensor, type IntOrTuple } from './args.js';
+import { checkTensor, type IntOrTuple, step } from './args.js';
 import { conv2d } from './conv.js';
 
 export interface HetConvOptions {
@@ -61,6 +61,7 @@ export function hetConv2d(x: Tensor, weight: Tensor, pointwise: Tensor | null, o
   const op = 'hetConv2d';
   checkTensor(op, 'input', x);
   checkTensor(op, 'weight', weight);
+  if (x.ndim !== 4) throw new ShapeError(`${op}: input must be [N, C, H, W], got ${fmtShape(x.shape)}`);
   const [k, cpg, kh, kw] = weight.shape as [number, number, number, number];
   const c = x.shape[1]!;
   const part = checkPart(op, opts.part, c, k);
@@ -77,9 +78,11 @@ export function hetConv2d(x: Tensor, weight: Tensor, pointwise: Tensor | null, o
       );
   }
   const padding = opts.padding ?? [Math.floor(kh / 2), Math.floor(kw / 2)];
-  let y = conv2d(x, weight, { groups: part, stride: opts.stride, padding });
+  let y = step(op, 'k×k part', () => conv2d(x, weight, { groups: part, stride: opts.stride, padding }));
   if (part > 1) {
-    const y1 = conv2d(x, hetPointwiseKernel(pointwise!, part), { stride: opts.stride });
+    const y1 = step(op, '1×1 part', () =>
+      conv2d(x, hetPointwiseKernel(pointwise!, part), { stride: opts.stride }),
+    );
     if (y1.shape.some((d, i) => d !== y.shape[i]))
       throw new ShapeError(
         `${op}: the k×k part gives ${fmtShape(y.shape)} but the 1×1 part ${fmtShape(y1.shape)}; use padding ⌊k/2⌋ with odd k`,
@@ -87,6 +90,8 @@ export function hetConv2d(x: Tensor, weight: Tensor, pointwise: Tensor | null, o
     y = E.add(y, y1);
   }
   const bias = opts.bias ?? null;
+  if (bias !== null && checkTensor(op, 'bias', bias).shape.join() !== String(k))
+    throw new ShapeError(`${op}: bias must be [${k}], got ${fmtShape(bias.shape)}`);
   return bias === null ? y : E.add(y, bias.reshape([1, k, 1, 1]));
 }
 

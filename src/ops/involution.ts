@@ -10,7 +10,7 @@
 import { ArgumentError, fmtShape, ShapeError } from '../errors.js';
 import * as E from '../tensor/elementwise.js';
 import { Tensor } from '../tensor/tensor.js';
-import { checkTensor, convOutSize, type IntOrTuple, ntuple } from './args.js';
+import { checkTensor, convOutSize, type IntOrTuple, ntuple, step } from './args.js';
 import { conv2d } from './conv.js';
 
 export interface Involution2dOptions {
@@ -63,7 +63,7 @@ export function involution2d(x: Tensor, weight: Tensor, opts: Involution2dOption
     );
   if (c % g !== 0)
     throw new ArgumentError(`${op}: groups (${g}, from weight) must divide the input channels (${c})`);
-  const cols = unfold2d(x, opts).reshape([n, g, c / g, kh * kw, ho, wo]);
+  const cols = step(op, 'unfold', () => unfold2d(x, opts)).reshape([n, g, c / g, kh * kw, ho, wo]);
   return E.mul(weight.unsqueeze(2), cols).sum(3).reshape([n, c, ho, wo]);
 }
 
