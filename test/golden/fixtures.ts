@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { type Tensor, tensor } from '../../src/index.js';
+import { availableBackends, type Tensor, tensor, withBackend } from '../../src/index.js';
 
 export interface TensorRef {
   shape: number[];
@@ -67,41 +67,45 @@ export function relativeError(actual: Float32Array, expected: Float32Array): num
 export const FORWARD_TOL = 1e-5;
 export const GRAD_TOL = 1e-4;
 
+type Call = (c: GoldenCase, inputs: Tensor[]) => Tensor | Tensor[];
+
 /**
- * One vitest test per case: build the inputs, run `call`, compare every output within FORWARD_TOL of its
- * scale, run backward with PyTorch's upstream gradients, and compare every input's gradient within GRAD_TOL.
+ * One vitest test per case and backend: build the inputs, run `call`, compare every output within FORWARD_TOL
+ * of its scale, run backward with PyTorch's upstream gradients, and compare every input's gradient within
+ * GRAD_TOL. Every backend that loads here runs every case against the same PyTorch values.
  */
-export function goldenTests(
-  suite: Suite,
-  call: (c: GoldenCase, inputs: Tensor[]) => Tensor | Tensor[],
-): void {
-  for (const c of suite.cases) {
-    it(c.name, () => {
-      const inputs = c.inputs.map((ref) => fixtureTensor(suite, ref, ref.grad !== undefined));
-      const result = call(c, inputs);
-      const outputs = Array.isArray(result) ? result : [result];
-      expect(outputs.length, 'number of outputs').toBe(c.outputs.length);
-      outputs.forEach((y, i) => {
-        const ref = c.outputs[i]!;
-        expect(y.shape, `output ${i} shape`).toEqual(ref.shape);
-        const err = relativeError(y.data, suite.values(ref.offset, numel(ref.shape)));
-        expect(err, `output ${i} relative error`).toBeLessThanOrEqual(FORWARD_TOL);
-      });
-      // Several outputs (split, chunk) each run backward, so their gradients accumulate into the inputs.
-      outputs.forEach((y, i) => {
-        const ref = c.outputs[i]!;
-        if (y.requiresGrad) y.backward(fixtureTensor(suite, { shape: ref.shape, offset: ref.gradOutput }));
-      });
-      c.inputs.forEach((ref, i) => {
-        if (ref.grad === undefined) return;
-        const expected = suite.values(ref.grad, numel(ref.shape));
-        const grad = inputs[i]!.grad;
-        const actual = grad === null ? new Float32Array(expected.length) : grad.data;
-        if (grad !== null) expect(grad.shape, `input ${i} gradient shape`).toEqual(ref.shape);
-        expect(relativeError(actual, expected), `input ${i} gradient relative error`).toBeLessThanOrEqual(
-          GRAD_TOL,
-        );
-      });
-    });
+export function goldenTests(suite: Suite, call: Call): void {
+  for (const backend of availableBackends()) {
+    for (const c of suite.cases) {
+      it(`${c.name} [${backend}]`, () => withBackend(backend, () => checkCase(suite, c, call)));
+    }
   }
+}
+
+function checkCase(suite: Suite, c: GoldenCase, call: Call): void {
+  const inputs = c.inputs.map((ref) => fixtureTensor(suite, ref, ref.grad !== undefined));
+  const result = call(c, inputs);
+  const outputs = Array.isArray(result) ? result : [result];
+  expect(outputs.length, 'number of outputs').toBe(c.outputs.length);
+  outputs.forEach((y, i) => {
+    const ref = c.outputs[i]!;
+    expect(y.shape, `output ${i} shape`).toEqual(ref.shape);
+    const err = relativeError(y.data, suite.values(ref.offset, numel(ref.shape)));
+    expect(err, `output ${i} relative error`).toBeLessThanOrEqual(FORWARD_TOL);
+  });
+  // Several outputs (split, chunk) each run backward, so their gradients accumulate into the inputs.
+  outputs.forEach((y, i) => {
+    const ref = c.outputs[i]!;
+    if (y.requiresGrad) y.backward(fixtureTensor(suite, { shape: ref.shape, offset: ref.gradOutput }));
+  });
+  c.inputs.forEach((ref, i) => {
+    if (ref.grad === undefined) return;
+    const expected = suite.values(ref.grad, numel(ref.shape));
+    const grad = inputs[i]!.grad;
+    const actual = grad === null ? new Float32Array(expected.length) : grad.data;
+    if (grad !== null) expect(grad.shape, `input ${i} gradient shape`).toEqual(ref.shape);
+    expect(relativeError(actual, expected), `input ${i} gradient relative error`).toBeLessThanOrEqual(
+      GRAD_TOL,
+    );
+  });
 }
