@@ -21,7 +21,7 @@ from jupyter_client.manager import start_new_kernel
 TIMEOUT = 30
 DISPLAYABLE = (
     '({ [Symbol.for("Jupyter.display")]() { return { "application/vnd.convlab.v1+json": '
-    '{ kind: "tensor", shape: [1], dtype: "float32", data: "AACAPw==", stats: { min: 1, max: 1, mean: 1, std: 0 } }, '
+    '{ version: 1, kind: "tensor", shape: [1], dtype: "float32", data: "AACAPw==", stats: { min: 1, max: 1, mean: 1, std: 0 } }, '
     '"text/plain": "tensor [1]" }; } })'
 )
 
@@ -162,6 +162,14 @@ class ConvlabKernelTests(jkt.KernelTests):
         results = [c for t, c in outputs if t == "execute_result"]
         self.assertIn("application/vnd.convlab.v1+json", results[0]["data"])
         self.assertEqual(results[0]["data"]["text/plain"], "tensor [1]")
+
+    def test_tensor_display(self):
+        # A convlab tensor as a cell's value arrives as its own bundle: the vendor type, a PNG and a text summary.
+        reply, outputs = self.run_cell('import { randn, manualSeed } from "convlab"; manualSeed(0); randn([1, 4, 4])')
+        self.assertEqual(reply["status"], "ok", reply)
+        data = [c for t, c in outputs if t == "execute_result"][0]["data"]
+        self.assertEqual(sorted(data), ["application/vnd.convlab.v1+json", "image/png", "text/plain"])
+        self.assertEqual(data["application/vnd.convlab.v1+json"]["shape"], [1, 4, 4])
 
     def test_update_display_data(self):
         code = 'display("0%", { displayId: "bar" }); display("100%", { displayId: "bar", update: true })'

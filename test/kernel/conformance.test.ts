@@ -32,6 +32,7 @@ const CHECKS = [
   'test_import_local_package',
   'test_import_local_esm_package',
   'test_execute_result_rich',
+  'test_tensor_display',
   'test_update_display_data',
   'test_comm_info',
   'test_stop_on_error_false',

@@ -24,7 +24,7 @@ const code = (source: string, extra: Partial<Cell> = {}): Cell => ({
 });
 
 const RICH = `display({ [Symbol.for('Jupyter.display')]() { return {
-  'application/vnd.convlab.v1+json': { kind: 'tensor', shape: [1], dtype: 'float32', data: 'AACAPw==', stats: { min: 1, max: 1, mean: 1, std: 0 } },
+  'application/vnd.convlab.v1+json': { version: 1, kind: 'tensor', shape: [1], dtype: 'float32', data: 'AACAPw==', stats: { min: 1, max: 1, mean: 1, std: 0 } },
   'image/png': 'iVBORw0KGgo=', 'text/plain': 'tensor [1]' }; } })`;
 
 const good = {
