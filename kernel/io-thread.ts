@@ -3,6 +3,7 @@
  * `shutdown` are answered, and output streams out, while the main thread is busy running a cell (or building the
  * TypeScript converter at start-up).
  */
+import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as zmq from 'zeromq';
 import { type Channel, createDispatcher, replyType } from './dispatch.js';
@@ -25,8 +26,12 @@ const key = conn.key;
 const port = parentPort;
 if (!port) throw new Error('io-thread: must run as a worker thread');
 
+/**
+ * Straight to file descriptor 2 (the kernel's log, which Jupyter keeps): a worker's process.stderr is relayed
+ * through the main thread's, which carries cell output, so the kernel's own notes would land in a notebook.
+ */
 function log(text: string): void {
-  process.stderr.write(`[convlab kernel] ${text}\n`);
+  writeSync(2, `[convlab kernel] ${text}\n`);
 }
 
 const shell = new zmq.Router();

@@ -1,5 +1,5 @@
 /** Starts a kernel from a Jupyter connection file: the io thread first (so it answers at once), then the REPL. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
@@ -44,7 +44,7 @@ export async function startKernel(connectionFile: string): Promise<void> {
   const io = new Worker(new URL('./io-thread.js', import.meta.url), { workerData: data });
   io.on('exit', (code) => process.exit(code === 0 ? 0 : 1));
   io.on('error', (err) => {
-    process.stderr.write(`[convlab kernel] io thread failed: ${err.stack ?? err}\n`);
+    writeSync(2, `[convlab kernel] io thread failed: ${err.stack ?? err}\n`);
     process.exit(1);
   });
   const post = (m: FromEngine) => io.postMessage(m);

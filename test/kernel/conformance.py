@@ -307,6 +307,19 @@ class ConvlabKernelTests(jkt.KernelTests):
             socks[i % 3].send_multipart(frames)
         for s in socks:
             s.close()
+        time.sleep(0.5)
+        leaked = []
+        while True:
+            try:
+                m = self.kc.get_iopub_msg(timeout=0.3)
+            except Empty:
+                break
+            if m["msg_type"] == "stream" and "[convlab kernel]" in m["content"]["text"]:
+                leaked.append(m["content"]["text"][:80])
+        # Drops are logged to the kernel's own log, never into a notebook's output.
+        self.assertEqual(leaked, [])
+        with open(KERNEL_LOG.name) as f:
+            self.assertIn("dropped message", f.read())
         # Alive and answering on every channel, and the would-be `process.exit(3)` never ran.
         self.assertTrue(self.km.is_alive())
         self.flush_channels()
