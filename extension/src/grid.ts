@@ -5,7 +5,8 @@ import { colourBar, readout } from './heatmap';
 
 /** Maps drawn per page; a larger stack gets a slider that pages through it. */
 export const PAGE = 256;
-const GAP = 1;
+/** Screen pixels between maps. */
+const GAP = 2;
 /** Stacks with more maps than this get a channel slider and an enlarged view of the chosen map. */
 export const FOCUS_FROM = 16;
 
@@ -45,10 +46,15 @@ export function grid(spec: GridSpec): HTMLElement {
   const table = lut(spec.cmap);
   const perPage = Math.min(count, PAGE);
   const rows = Math.ceil(perPage / cols);
-  const width = cols * (w + GAP) - GAP;
-  const height = rows * (h + GAP) - GAP;
-  const zoom = Math.min(zoomFor(w, 48), Math.max(1, Math.floor(960 / width)));
-  const canvas = pixelCanvas(width, height, zoom, 'grid');
+  // Maps are drawn at an integer zoom into a canvas at screen resolution, so gaps stay thin at any zoom.
+  // A lone map is shown large, a few maps medium, a big stack at least one pixel per value.
+  const target = perPage === 1 ? 320 : perPage <= 16 ? 128 : 48;
+  const zoom = Math.min(zoomFor(Math.max(h, w), target), Math.max(1, Math.floor(960 / (cols * w))));
+  const pitchX = w * zoom + GAP;
+  const pitchY = h * zoom + GAP;
+  const width = cols * pitchX - GAP;
+  const height = rows * pitchY - GAP;
+  const canvas = pixelCanvas(width, height, 1, 'grid');
   const ctx = canvas.getContext('2d');
   const img = ctx ? ctx.createImageData(width, height) : undefined;
   const out = readout(spec.hint);
@@ -62,8 +68,8 @@ export function grid(spec: GridSpec): HTMLElement {
       const [lo, hi] = spec.shared ?? mapRange(spec.values, offset, h * w, spec.cmap);
       paint(
         img,
-        (k % cols) * (w + GAP),
-        Math.floor(k / cols) * (h + GAP),
+        (k % cols) * pitchX,
+        Math.floor(k / cols) * pitchY,
         spec.values,
         offset,
         h,
@@ -71,6 +77,7 @@ export function grid(spec: GridSpec): HTMLElement {
         table,
         lo,
         hi,
+        zoom,
       );
     }
     ctx.putImageData(img, 0, 0);
@@ -79,10 +86,10 @@ export function grid(spec: GridSpec): HTMLElement {
 
   canvas.addEventListener('mousemove', (ev) => {
     const [y, x] = pointerPixel(canvas, ev);
-    const col = Math.floor(x / (w + GAP));
-    const row = Math.floor(y / (h + GAP));
-    const i = y - row * (h + GAP);
-    const j = x - col * (w + GAP);
+    const col = Math.floor(x / pitchX);
+    const row = Math.floor(y / pitchY);
+    const i = Math.floor((y - row * pitchY) / zoom);
+    const j = Math.floor((x - col * pitchX) / zoom);
     const k = first + row * cols + col;
     if (i >= h || j >= w || col >= cols || k >= count || row * cols + col >= perPage) return out.show();
     out.show(`${spec.label(k)} [${i}, ${j}] = ${fmt(spec.values[k * h * w + i * w + j])}`);

@@ -1,6 +1,9 @@
 // Builds a JupyterLab 4 frontend from the @jupyterlab packages listed in package.json, the way JupyterLab's own
 // application is built: a Module Federation host whose share scope offers the core packages as singletons, so a
 // prebuilt extension found in a labextensions folder loads into it exactly as it would into an installed JupyterLab.
+// package.json pins @jupyter/web-components, @jupyter/react-components and the @microsoft/fast-* packages under it
+// (npm overrides): with the newest fast-foundation, switching the theme sends the design tokens into an endless
+// update loop ("Maximum call stack size exceeded") and the page freezes.
 const fs = require('node:fs');
 const path = require('node:path');
 const webpack = require('webpack');
