@@ -138,7 +138,8 @@ describe('convlab renderer in JupyterLab 4 (Chromium)', () => {
       await canvas.scrollIntoViewIfNeeded();
       const box = (await canvas.boundingBox())!;
       // Cell [5, 7] of the 24×32 noise tensor.
-      await page.mouse.move(box.x + ((7 + 0.5) * box.width) / 32, box.y + ((5 + 0.5) * box.height) / 24);
+      // Locator.hover waits until the notebook has stopped scrolling and the canvas is the hit target.
+      await canvas.hover({ position: { x: ((7 + 0.5) * box.width) / 32, y: ((5 + 0.5) * box.height) / 24 } });
       const view = fixtures[0].bundle[MIME_TYPE] as { data: string };
       const values = new Float32Array(Uint8Array.from(Buffer.from(view.data, 'base64')).buffer);
       // Chromium delivers pointer moves with the next animation frame, so the read-out is polled.
@@ -159,19 +160,20 @@ describe('convlab renderer in JupyterLab 4 (Chromium)', () => {
       await out.scrollIntoViewIfNeeded();
       const [oh, ow] = (await grid.getAttribute('data-shape'))!.split(',').map(Number);
       expect([oh, ow]).toEqual(rf.layers.at(-1)!.outputShape);
-      const stage = (await out.locator('.convlab-field-input').boundingBox())!;
       const g = (await grid.boundingBox())!;
       for (const [i, j] of [
         [0, 0],
         [7, 9],
         [oh - 1, ow - 1],
       ]) {
-        await page.mouse.move(g.x + ((j + 0.5) * g.width) / ow, g.y + ((i + 0.5) * g.height) / oh);
+        await grid.hover({ position: { x: ((j + 0.5) * g.width) / ow, y: ((i + 0.5) * g.height) / oh } });
         const hover = out.locator('.convlab-field-hover');
         await expect
           .poll(() => hover.getAttribute('data-box'), { timeout: 10_000 })
           .toBe(Object.values(rf.box(i, j)).join(','));
         const c = rf.clippedBox(i, j);
+        // Both boxes read together, after the hover, so a scroll in between cannot shift one of them.
+        const stage = (await out.locator('.convlab-field-input').boundingBox())!;
         const b = (await hover.boundingBox())!;
         const px = stage.width / STEM_INPUT;
         expect(Math.abs(b.x - (stage.x + c.left * px))).toBeLessThan(1.5);
@@ -183,13 +185,13 @@ describe('convlab renderer in JupyterLab 4 (Chromium)', () => {
         );
       }
       // A click pins the unit; the payload's own pinned unit [2, 3] is there from the start.
-      await page.mouse.click(g.x + (7.5 * g.width) / ow, g.y + (7.5 * g.height) / oh);
+      await grid.click({ position: { x: (7.5 * g.width) / ow, y: (7.5 * g.height) / oh } });
       expect(
         await out
           .locator('.convlab-field-pin')
           .evaluateAll((e) => e.map((x) => (x as HTMLElement).dataset.unit)),
       ).toEqual(['2,3', '7,7']);
-      await page.mouse.move(g.x + (9.5 * g.width) / ow, g.y + (4.5 * g.height) / oh);
+      await grid.hover({ position: { x: (9.5 * g.width) / ow, y: (4.5 * g.height) / oh } });
       await out.screenshot({ path: join(ARTIFACTS, 'light-receptive-field-hover.png') });
     },
     T,
@@ -204,7 +206,7 @@ describe('convlab renderer in JupyterLab 4 (Chromium)', () => {
       await out.scrollIntoViewIfNeeded();
       const g = (await grid.boundingBox())!;
       const [oh, ow] = (await grid.getAttribute('data-shape'))!.split(',').map(Number);
-      await page.mouse.move(g.x + (16.5 * g.width) / ow, g.y + (16.5 * g.height) / oh);
+      await grid.hover({ position: { x: (16.5 * g.width) / ow, y: (16.5 * g.height) / oh } });
       expect(await out.locator('.convlab-field-hover').getAttribute('data-box')).toBe(
         Object.values(rf.box(16, 16)).join(','),
       );
