@@ -50,10 +50,12 @@ export function grid(spec: GridSpec): HTMLElement {
   // A lone map is shown large, a few maps medium, a big stack at least one pixel per value.
   const target = perPage === 1 ? 320 : perPage <= 16 ? 128 : 48;
   const zoom = Math.min(zoomFor(Math.max(h, w), target), Math.max(1, Math.floor(960 / (cols * w))));
-  const pitchX = w * zoom + GAP;
-  const pitchY = h * zoom + GAP;
-  const width = cols * pitchX - GAP;
-  const height = rows * pitchY - GAP;
+  // Enlarged small maps (kernels) need wider gaps to read as separate tiles.
+  const gap = zoom >= 4 ? 2 * GAP : GAP;
+  const pitchX = w * zoom + gap;
+  const pitchY = h * zoom + gap;
+  const width = cols * pitchX - gap;
+  const height = rows * pitchY - gap;
   const canvas = pixelCanvas(width, height, 1, 'grid');
   const ctx = canvas.getContext('2d');
   const img = ctx ? ctx.createImageData(width, height) : undefined;
