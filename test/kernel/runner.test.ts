@@ -135,6 +135,24 @@ describe('convlab run', () => {
     expect(read(input).cells[2].execution_count).toBe(2);
   });
 
+  it('interrupts a cell that runs past --timeout and names it', () => {
+    const input = path.join(dir, 'slow.ipynb');
+    writeFileSync(
+      input,
+      JSON.stringify({ ...bad, cells: [code('1'), code('while (true) {}', { id: 'spins' }), code('2')] }),
+    );
+    const r = run([input, '--timeout', '3', '--out', path.join(dir, 'slow-out')]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(
+      /FAILED at cell \d+ \(id spins\): Timeout: cell ran longer than 3 s and was interrupted/,
+    );
+    const cells = read(path.join(dir, 'slow-out', 'slow.ipynb')).cells as Cell[];
+    expect(cells.find((c) => c.id === 'spins')?.outputs?.at(-1)).toMatchObject({
+      output_type: 'error',
+      ename: 'Timeout',
+    });
+  });
+
   it('rejects a malformed parameter with a message naming it', () => {
     const r = run([
       path.join(dir, 'nbs', 'a-good.ipynb'),
