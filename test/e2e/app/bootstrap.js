@@ -10,7 +10,6 @@ function pageOption(name) {
   return config[name] || '';
 }
 
-// biome-ignore lint/correctness/noUndeclaredVariables: webpack's public path, set before any chunk loads.
 __webpack_public_path__ = `${pageOption('fullStaticUrl')}/`;
 
 function loadScript(url) {
