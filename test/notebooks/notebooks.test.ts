@@ -96,7 +96,7 @@ describe('jupyter nbconvert --execute on the installed kernel', () => {
       );
       expect(r.status, r.stderr).toBe(0);
       expectSameOutputs(
-        path.join(out, name.replace(/\.ipynb$/, '.nbconvert.ipynb')),
+        path.join(out, name),
         path.join(NOTEBOOKS, name),
       );
     }, 900_000);
