@@ -63,6 +63,9 @@ export function kernelJson(): Record<string, unknown> {
   };
 }
 
+/** JupyterLab serves an installed extension at lab/extensions/<package name>/, so its folder carries that name. */
+const EXTENSION_NAME = 'convlab-jupyterlab';
+
 export function install(t: Target): number {
   const dir = path.join(t.dataDir, 'kernels', KERNEL_NAME);
   mkdirSync(dir, { recursive: true });
@@ -71,7 +74,7 @@ export function install(t: Target): number {
   writeFileSync(path.join(dir, 'logo-64x64.png'), drawLogo(64));
   console.log(`kernelspec ${KERNEL_NAME} -> ${dir}`);
   if (existsSync(LABEXTENSION)) {
-    const dest = path.join(t.dataDir, 'labextensions', KERNEL_NAME);
+    const dest = path.join(t.dataDir, 'labextensions', EXTENSION_NAME);
     rmSync(dest, { recursive: true, force: true });
     cpSync(LABEXTENSION, dest, { recursive: true });
     console.log(`labextension -> ${dest}`);
@@ -85,7 +88,7 @@ export function uninstall(t: Target): number {
   let removed = 0;
   for (const dir of [
     path.join(t.dataDir, 'kernels', KERNEL_NAME),
-    path.join(t.dataDir, 'labextensions', KERNEL_NAME),
+    path.join(t.dataDir, 'labextensions', EXTENSION_NAME),
   ]) {
     if (existsSync(dir)) {
       rmSync(dir, { recursive: true, force: true });
@@ -129,7 +132,7 @@ export function doctor(): number {
     found++;
     const argv = (JSON.parse(readFileSync(spec, 'utf8')) as { argv: string[] }).argv;
     line(existsSync(argv[1]), `kernelspec ${spec} -> ${argv[1]}`);
-    const ext = path.join(dir, 'labextensions', KERNEL_NAME, 'package.json');
+    const ext = path.join(dir, 'labextensions', EXTENSION_NAME, 'package.json');
     console.log(
       `     labextension ${existsSync(ext) ? `installed at ${path.dirname(ext)}` : 'not installed here'}`,
     );

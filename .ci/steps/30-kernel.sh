@@ -1,2 +1,2 @@
 # The kernel runs from dist/: build src/ and kernel/ once before the tests spawn it.
-npx tsc -p .
+npm run --silent build

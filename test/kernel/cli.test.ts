@@ -35,7 +35,7 @@ describe('convlab install / uninstall / doctor', () => {
         readFileSync(path.join(ROOT, 'kernel', `logo-${size}.png`)),
       );
     }
-    const ext = path.join(data, 'labextensions', 'convlab', 'package.json');
+    const ext = path.join(data, 'labextensions', 'convlab-jupyterlab', 'package.json');
     expect(existsSync(ext)).toBe(existsSync(path.join(ROOT, 'extension', 'labextension', 'package.json')));
 
     const d = cli(['doctor'], { JUPYTER_PATH: data });
