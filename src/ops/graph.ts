@@ -65,7 +65,11 @@ export function toSparse(dense: Tensor): SparseCOO {
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < m; j++) {
       const v = dense.data[i * m + j]!;
-      if (v !== 0) rows.push(i), cols.push(j), values.push(v);
+      if (v !== 0) {
+        rows.push(i);
+        cols.push(j);
+        values.push(v);
+      }
     }
   }
   return sparseCoo(rows, cols, values, [n, m]);

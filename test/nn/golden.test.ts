@@ -160,7 +160,7 @@ describe('model summary against PyTorch', () => {
     expect(s.rows[0]!.macs).toBe(2 * 8 * 32 * 32 * 27);
     expect(s.rows[4]!.params).toBe(16 * 4 * 9);
     const text = s.toString();
-    expect(text).toContain('Total params: ' + fx.model.params.toLocaleString('en-US'));
+    expect(text).toContain(`Total params: ${fx.model.params.toLocaleString('en-US')}`);
     expect(text).toContain(`[${fx.model.outputShapes[4].join(', ')}]`);
   });
 });

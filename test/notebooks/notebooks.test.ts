@@ -95,10 +95,7 @@ describe('jupyter nbconvert --execute on the installed kernel', () => {
         { encoding: 'utf8', env },
       );
       expect(r.status, r.stderr).toBe(0);
-      expectSameOutputs(
-        path.join(out, name),
-        path.join(NOTEBOOKS, name),
-      );
+      expectSameOutputs(path.join(out, name), path.join(NOTEBOOKS, name));
     }, 900_000);
   }
 });
