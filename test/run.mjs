@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Runs every vitest suite and ends with one plain summary line, `N passed, N failed, N skipped`, that sums them.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 
 mkdirSync('test/artifacts', { recursive: true });
 const report = 'test/artifacts/vitest.json';
+rmSync(report, { force: true });
 const args = [
   'vitest',
   'run',
