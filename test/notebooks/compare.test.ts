@@ -6,6 +6,10 @@ describe('notebook output comparison', () => {
   it('accepts a difference in the last printed digit and nothing more', () => {
     expect(closeText('mean 0.4522 std 0.1639', 'mean 0.4523 std 0.1639')).toBe(true);
     expect(closeText('mean 0.4522', 'mean 0.4622')).toBe(false);
+    expect(closeText('loss 0.224', 'loss 0.225')).toBe(true);
+    expect(closeText('loss 0.224', 'loss 0.226')).toBe(false);
+    expect(closeText('7 of 9 cells', '8 of 9 cells')).toBe(false);
+    expect(closeText('25557032 parameters', '25557033 parameters')).toBe(false);
     expect(closeText('accuracy 95.2 %', 'accuracy 95.2 ‰')).toBe(false);
     expect(closeText('[2, 16, 7, 7]', '[2, 16, 7, 8]')).toBe(false);
   });

@@ -14,13 +14,25 @@ function closeNumbers(a: number, b: number, scale = 0): boolean {
   return Math.abs(a - b) <= REL * Math.max(Math.abs(a), Math.abs(b), scale) + 1e-6;
 }
 
-/** Equal text outside numbers, numbers equal within a relative 2e-3 (a last printed digit). */
+/** Equal text outside numbers; numbers equal within a relative 2e-3 or one unit of their last printed digit. */
 export function closeText(a: string, b: string): boolean {
   if (a === b) return true;
   if (a.replace(NUMBER, '#') !== b.replace(NUMBER, '#')) return false;
   const na = a.match(NUMBER) ?? [];
   const nb = b.match(NUMBER) ?? [];
-  return na.every((x, i) => closeNumbers(Number(x), Number(nb[i])));
+  // A printed number may also differ by one unit of its last printed digit (0.2245 prints as 0.224 or 0.225).
+  // Integers (counts, shapes) get no such slack.
+  const ulp = (t: string) => {
+    const decimals = /\.(\d+)/.exec(t)?.[1]?.length ?? 0;
+    return decimals === 0 ? 0 : 10 ** -decimals;
+  };
+  return na.every((x, i) => {
+    const y = nb[i]!;
+    const a = Number(x);
+    const b = Number(y);
+    if (!/[.e]/i.test(x) && !/[.e]/i.test(y)) return a === b;
+    return closeNumbers(a, b) || (!/e/i.test(x + y) && Math.abs(a - b) <= Math.max(ulp(x), ulp(y)) * 1.0001);
+  });
 }
 
 function floats(b64: string): Float32Array {
