@@ -7,7 +7,6 @@
 
 #include "clmem.h"
 
-
 /* Writes len values of im2col row r (channel, kd, kh, kw) for output positions p0 … p0+len. */
 void cl_im2col_row(const im2col_src* s, int r, int p0, int len, float* dst) {
   const cl_geom* g = s->g;
