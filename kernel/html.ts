@@ -4,6 +4,8 @@
  * other output, and every output when no bundle exists, shows its `image/png` and `text/plain`. Kept separate
  * from the runner so the page can grow without touching execution.
  */
+import { Marked } from 'marked';
+
 export const CONVLAB_MIME = 'application/vnd.convlab.v1+json';
 
 export interface NotebookCell {
@@ -27,31 +29,32 @@ function stripAnsi(s: string): string {
   return s.replace(/\u001b\[[0-9;]*m/g, '');
 }
 
-/** Just enough Markdown for tutorial prose: headings, paragraphs, lists, code, emphasis, links (all escaped). */
+/**
+ * Notebook prose through marked (CommonMark + GitHub tables), with what a shared page must not run: raw HTML in
+ * the Markdown is shown as text, and links or images keep only http(s), relative and fragment targets.
+ */
+const prose = new Marked({
+  renderer: {
+    html: ({ text: raw }) => escapeHtml(raw),
+    link({ href, title, tokens }) {
+      const label = this.parser.parseInline(tokens);
+      if (!safeUrl(href)) return label;
+      return `<a href="${escapeHtml(href)}"${title ? ` title="${escapeHtml(title)}"` : ''}>${label}</a>`;
+    },
+    image: ({ href, text: alt }) =>
+      safeUrl(href) ? `<img src="${escapeHtml(href)}" alt="${escapeHtml(alt)}">` : escapeHtml(alt),
+  },
+});
+
+function safeUrl(href: string): boolean {
+  return (
+    /^(https?:|#|\.{0,2}\/|[\w.-]+(\/|$|#))/i.test(href.trim()) &&
+    !/^\s*(javascript|data|vbscript):/i.test(href)
+  );
+}
+
 function markdown(src: string): string {
-  const inline = (s: string) =>
-    escapeHtml(s)
-      .replace(/`([^`]+)`/g, '<code>$1</code>')
-      .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
-      .replace(/\*([^*]+)\*/g, '<em>$1</em>')
-      .replace(/\[([^\]]+)\]\((https?:[^)\s]+)\)/g, '<a href="$2">$1</a>');
-  const out: string[] = [];
-  for (const block of src.split(/\n\s*\n/)) {
-    let b = block.trim();
-    // A heading line may open a block of prose without a blank line after it.
-    const h = /^(#{1,6})\s+(.*)$/m.exec(b.split('\n')[0]);
-    if (h) {
-      out.push(`<h${h[1].length}>${inline(h[2])}</h${h[1].length}>`);
-      b = b.split('\n').slice(1).join('\n').trim();
-    }
-    if (!b) continue;
-    if (b.startsWith('```')) out.push(`<pre>${escapeHtml(b.replace(/^```\w*\n?|```$/g, ''))}</pre>`);
-    else if (/^[-*]\s/.test(b)) {
-      const items = b.split(/\n(?=[-*]\s)/).map((i) => `<li>${inline(i.replace(/^[-*]\s+/, ''))}</li>`);
-      out.push(`<ul>${items.join('')}</ul>`);
-    } else out.push(`<p>${inline(b)}</p>`);
-  }
-  return out.join('\n');
+  return prose.parse(src, { async: false }) as string;
 }
 
 const STYLE = `body{font:15px/1.5 system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#1d1f24}
