@@ -5,6 +5,7 @@
  * `dilation` fields (torch.nn's names), walking containers in definition order.
  */
 import { ArgumentError, describe } from '../errors.js';
+import { convOutSize } from '../ops/args.js';
 
 export type Pair = [number, number];
 
@@ -130,10 +131,14 @@ export function layersOf(
   return out;
 }
 
-/** Output length of one axis of a layer: ⌊(n + p_before + p_after − d(k−1) − 1)/s⌋ + 1. */
+/** Output length of one axis of a layer (the convolution's own arithmetic, with uneven padding). */
 export function outLength(n: number, layer: LayerGeometry, axis: 0 | 1): number {
-  const k = layer.kernel[axis];
-  const s = layer.stride[axis];
-  const d = layer.dilation[axis];
-  return Math.floor((n + layer.padding[axis] + layer.paddingEnd[axis] - d * (k - 1) - 1) / s) + 1;
+  return convOutSize(
+    n,
+    layer.kernel[axis],
+    layer.stride[axis],
+    layer.padding[axis],
+    layer.paddingEnd[axis],
+    layer.dilation[axis],
+  );
 }

@@ -5,6 +5,8 @@
  * the renderers show.
  */
 import { ArgumentError } from '../errors.js';
+import { avgPool2d } from '../ops/pool.js';
+import { noGrad, Tensor } from '../tensor/tensor.js';
 
 export interface SampleLimits {
   /** Most values a payload carries (default 2^20: a 256×56×56 stack fits whole). */
@@ -29,28 +31,13 @@ export function limitsOf(fn: string, opts: SampleLimits): { maxElements: number;
   return { maxElements, maxChannels };
 }
 
-/** Shrinks each of c maps of h×w by factor f (block mean). */
+/**
+ * Shrinks each of c maps of h×w by factor f (block mean): average pooling f×f with stride f, where the partial
+ * blocks at the right and bottom edges (ceil mode, no padding) average what they hold.
+ */
 export function blockMean(data: Float32Array, c: number, h: number, w: number, f: number): Float32Array {
   if (f === 1) return data;
-  const oh = Math.ceil(h / f);
-  const ow = Math.ceil(w / f);
-  const out = new Float32Array(c * oh * ow);
-  for (let k = 0; k < c; k++) {
-    for (let i = 0; i < oh; i++) {
-      for (let j = 0; j < ow; j++) {
-        let s = 0;
-        let n = 0;
-        for (let y = i * f; y < Math.min(h, (i + 1) * f); y++) {
-          for (let x = j * f; x < Math.min(w, (j + 1) * f); x++) {
-            s += data[(k * h + y) * w + x]!;
-            n++;
-          }
-        }
-        out[(k * oh + i) * ow + j] = s / n;
-      }
-    }
-  }
-  return out;
+  return noGrad(() => avgPool2d(new Tensor(data, [1, c, h, w]), f, { ceilMode: true })).data;
 }
 
 export interface Sampled {
