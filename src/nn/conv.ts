@@ -8,7 +8,7 @@ import { conv1d, conv2d, conv3d, convCost } from '../ops/conv.js';
 import { convTranspose1d, convTranspose2d, convTranspose3d, convTransposeCost } from '../ops/transposed.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { fans, kaimingUniform, uniformParameter } from './init.js';
+import { convParameters } from './init.js';
 import { Module } from './module.js';
 
 export interface ConvLayerOptions {
@@ -67,11 +67,12 @@ abstract class ConvNd extends Module {
     }
     this.paddingMode = opts.paddingMode ?? 'zeros';
     const shape = [outChannels, inChannels / this.groups, ...this.kernelSize];
-    this.weight = kaimingUniform(shape, Math.sqrt(5), opts.generator);
-    this.bias =
-      opts.bias === false
-        ? null
-        : uniformParameter([outChannels], 1 / Math.sqrt(fans(shape)[0]), opts.generator);
+    ({ weight: this.weight, bias: this.bias } = convParameters(
+      shape,
+      outChannels,
+      opts.bias,
+      opts.generator,
+    ));
   }
 
   protected options() {
@@ -170,11 +171,12 @@ abstract class ConvTransposeNd extends Module {
     this.outputPadding = ntuple(name, 'outputPadding', opts.outputPadding, nd, 0, 0);
     this.dilation = ntuple(name, 'dilation', opts.dilation, nd, 1, 1);
     const shape = [inChannels, outChannels / this.groups, ...this.kernelSize];
-    this.weight = kaimingUniform(shape, Math.sqrt(5), opts.generator);
-    this.bias =
-      opts.bias === false
-        ? null
-        : uniformParameter([outChannels], 1 / Math.sqrt(fans(shape)[0]), opts.generator);
+    ({ weight: this.weight, bias: this.bias } = convParameters(
+      shape,
+      outChannels,
+      opts.bias,
+      opts.generator,
+    ));
   }
 
   protected options() {

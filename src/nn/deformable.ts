@@ -12,7 +12,7 @@ import * as E from '../tensor/elementwise.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Conv2d } from './conv.js';
-import { fans, kaimingUniform, uniformParameter } from './init.js';
+import { convParameters } from './init.js';
 import { Module } from './module.js';
 
 export interface DeformConv2dLayerOptions {
@@ -66,11 +66,12 @@ export class DeformConv2d extends Module {
     if (outChannels % this.groups !== 0)
       throw new ArgumentError(`${name}: groups=${this.groups} must divide outChannels (${outChannels})`);
     const shape = [outChannels, inChannels / this.groups, ...this.kernelSize];
-    this.weight = kaimingUniform(shape, Math.sqrt(5), opts.generator);
-    this.bias =
-      opts.bias === false
-        ? null
-        : uniformParameter([outChannels], 1 / Math.sqrt(fans(shape)[0]), opts.generator);
+    ({ weight: this.weight, bias: this.bias } = convParameters(
+      shape,
+      outChannels,
+      opts.bias,
+      opts.generator,
+    ));
     const taps = this.kernelSize[0] * this.kernelSize[1];
     this.convOffset = new Conv2d(
       inChannels,

@@ -51,3 +51,20 @@ export function kaimingNormal(
 export function constantParameter(shape: number[], value: number): Tensor {
   return new Tensor(new Float32Array(numel(shape)).fill(value), shape, { requiresGrad: true });
 }
+
+/**
+ * A convolution's weight of `shape` and its bias of `biasSize` (null when `bias` is false), initialised as
+ * PyTorch's _ConvNd.reset_parameters does: kaiming_uniform(a=√5) for the weight, U(±1/√fanIn) for the bias.
+ */
+export function convParameters(
+  shape: number[],
+  biasSize: number,
+  bias: boolean | undefined,
+  generator?: Generator,
+): { weight: Tensor; bias: Tensor | null } {
+  const weight = kaimingUniform(shape, Math.sqrt(5), generator);
+  return {
+    weight,
+    bias: bias === false ? null : uniformParameter([biasSize], 1 / Math.sqrt(fans(shape)[0]), generator),
+  };
+}
