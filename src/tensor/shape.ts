@@ -5,7 +5,7 @@
  */
 import { ArgumentError, describe, fmtShape, ShapeError } from '../errors.js';
 import { normDim } from './reduce.js';
-import { fromOp, numel, stridesOf, Tensor } from './tensor.js';
+import { fromOp, noGrad, numel, stridesOf, Tensor } from './tensor.js';
 
 export function reshape(x: Tensor, shape: number[]): Tensor {
   const target = [...shape];
@@ -132,8 +132,10 @@ export function expand(x: Tensor, shape: number[]): Tensor {
     const src = i < lead ? 1 : x.shape[i - lead]!;
     return Int32Array.from({ length: d }, (_, j) => (src === 1 ? 0 : j));
   });
-  const source = lead > 0 ? reshape(x, [...new Array<number>(lead).fill(1), ...x.shape]) : x;
-  const out = gatherDims(source, maps, 0);
+  // Only the data is gathered here; the graph gets one expand node, whose gradient the walker sums back.
+  const out = noGrad(() =>
+    gatherDims(lead > 0 ? reshape(x, [...new Array<number>(lead).fill(1), ...x.shape]) : x, maps, 0),
+  );
   return fromOp(out.data, target, 'expand', [x], (g) => [g]);
 }
 
