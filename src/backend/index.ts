@@ -11,7 +11,7 @@ import { loadWasmBackend } from './wasm.js';
 export type { Backend, ConvGeometry, DeformGeometry } from './contract.js';
 export type BackendName = Backend['name'];
 
-/** Loaders for the optional backends; each returns null (with a reason) when it cannot load here. */
+/** Loaders for the backends; each returns the backend, or the reason it cannot load here. */
 type Loader = () => { backend: Backend } | { reason: string };
 const loaders = new Map<BackendName, Loader>([
   ['ts', () => ({ backend: tsBackend })],
@@ -56,7 +56,8 @@ export function getBackend(): Backend {
   if (current === null) {
     const requested = typeof process !== 'undefined' ? process.env.CONVLAB_BACKEND : undefined;
     if (requested !== undefined && requested !== '') setBackend(requested as BackendName);
-    else current = load(availableBackends()[0] ?? 'ts') as Backend;
+    // The first that loads, in preference order: a slower backend is not started when a faster one works.
+    else current = load(preference.find((n) => typeof load(n) !== 'string') ?? 'ts') as Backend;
   }
   return current!;
 }
