@@ -187,12 +187,183 @@ static void forward_task(void* ctx, int task, int thread) {
   }
 }
 
+/*
+ * Stride-1 2-D convolution without im2col. With the input zero-padded to hp × wp (wp = oW + dW·(kW − 1)), row
+ * (c, kh, kw) of the im2col matrix over the positions q = oh·wp + ow is the padded input shifted by
+ * c·plane + kh·dH·wp + kw·dW, so the GEMM reads B in place through a table of row offsets (igemm). The columns
+ * ow ≥ oW are computed and dropped; an unpadded input is read as it is.
+ */
+typedef struct {
+  const cl_geom* g;
+  const float *x, *bias;
+  float* y;
+  const float* src; /* the padded input, or x */
+  const float* srcEnd;
+  size_t image, plane; /* floats per image and per plane of src */
+  int n, wp, rows, mpad, q, strips, parts; /* n: the image of this pass */
+  const float* apack; /* the weights packed in mr-row panels, group after group */
+  const ptrdiff_t* off;
+  float* ws;
+  size_t wsPer;
+} shifted_job;
+
+enum { SHIFT_BLOCK = 4 }; /* strips per block of output positions */
+
+static int shifted_ok(const cl_geom* g) { return direct_ok(g) && !cl_is_depthwise(g) && !is_narrow(g); }
+
+static int shifted_hp(const cl_geom* g) { return g->out[1] + g->dil[1] * (g->kernel[1] - 1); }
+static int shifted_wp(const cl_geom* g) { return g->out[2] + g->dil[2] * (g->kernel[2] - 1); }
+static int shifted_padded(const cl_geom* g) {
+  return shifted_hp(g) != g->in[1] || shifted_wp(g) != g->in[2] || g->pad[1] || g->pad[2];
+}
+
+/* Workspace floats: the padded input and the offsets (shared), the packed weights, then per thread a block of C
+ * and a packed tail strip. */
+static size_t shifted_ws_shared(const cl_geom* g, const cl_config* cfg) {
+  int cg = g->c / g->groups, kg = g->k / g->groups, rows = cg * g->kernel[1] * g->kernel[2];
+  size_t padded = shifted_padded(g) ? (size_t)g->c * shifted_hp(g) * shifted_wp(g) + cfg->nr + 16 : 0;
+  size_t offs = (size_t)rows * sizeof(ptrdiff_t) / sizeof(float) + 16;
+  return padded + offs + (size_t)g->groups * ((kg + cfg->mr - 1) / cfg->mr * cfg->mr) * rows + 16;
+}
+static size_t shifted_ws_per(const cl_geom* g, const cl_config* cfg) {
+  int kg = g->k / g->groups;
+  return (size_t)((kg + cfg->mr - 1) / cfg->mr * cfg->mr) * SHIFT_BLOCK * cfg->nr + (size_t)cfg->kc * cfg->nr + 16;
+}
+
+static void pad_task(void* ctx, int c, int thread) {
+  shifted_job* j = ctx;
+  (void)thread;
+  cl_pad_plane(j->g, j->x + ((size_t)j->n * j->g->c + c) * cl_plane(j->g->in), (float*)j->src + (size_t)c * j->plane,
+               shifted_hp(j->g), j->wp);
+}
+
+static void shifted_task(void* ctx, int task, int thread) {
+  shifted_job* j = ctx;
+  const cl_geom* g = j->g;
+  const cl_config* cfg = cl_current();
+  int part = task % j->parts, grp = task / j->parts, n = j->n;
+  int cg = g->c / g->groups, kg = g->k / g->groups, P = cl_plane(g->out), oW = g->out[2], nr = cfg->nr;
+  int small = kg <= cfg->mr_small, mr = small ? cfg->mr_small : cfg->mr;
+  cl_igemm_ukernel uk = small ? cfg->igemm_small : cfg->igemm;
+  int lo, hi;
+  cl_chunk(j->strips, j->parts, part, &lo, &hi);
+  lo *= nr;
+  hi = hi * nr < j->q ? hi * nr : j->q;
+  const float* src = j->src + (j->src == j->x ? (size_t)n * j->image : 0) + (size_t)grp * cg * j->plane;
+  const float* apack = j->apack + (size_t)grp * j->mpad * j->rows;
+  const float* bias = j->bias ? j->bias + grp * kg : 0;
+  float* y = j->y + ((size_t)n * g->k + (size_t)grp * kg) * P;
+  int direct = j->wp == oW; /* positions q are output positions: accumulate straight into y */
+  float* cs = j->ws + (size_t)thread * j->wsPer;
+  float* tail = cs + (size_t)j->mpad * SHIFT_BLOCK * nr;
+  ptrdiff_t reach = j->off[j->rows - 1] + nr;
+  for (int qb = lo; qb < hi; qb += SHIFT_BLOCK * nr) {
+    int nb = hi - qb < SHIFT_BLOCK * nr ? hi - qb : SHIFT_BLOCK * nr;
+    float* c = direct ? y + qb : cs;
+    size_t ldc = direct ? (size_t)P : (size_t)SHIFT_BLOCK * nr;
+    for (int k = 0; k < kg; k++) {
+      float b = bias ? bias[k] : 0.0f;
+      for (int i = 0; i < nb; i++) c[k * ldc + i] = b;
+    }
+    for (int k0 = 0; k0 < j->rows; k0 += cfg->kc) {
+      int kc = j->rows - k0 < cfg->kc ? j->rows - k0 : cfg->kc;
+      const float* ap = apack + (size_t)k0 * j->mpad;
+      for (int s = 0; s < nb; s += nr) {
+        size_t cols = (size_t)(nb - s < nr ? nb - s : nr);
+        const float* b = src + qb + s;
+        if (b + reach > j->srcEnd) {
+          /* The last strip of an unpadded input would read past its end: gather it packed instead. */
+          for (int p = 0; p < kc; p++)
+            for (int t = 0; t < nr; t++) {
+              const float* e = b + j->off[k0 + p] + t;
+              tail[p * nr + t] = e < j->srcEnd ? *e : 0.0f;
+            }
+          cl_gemm_ukernel pk = small ? cfg->gemm_small : cfg->gemm;
+          for (int i0 = 0; i0 < kg; i0 += mr)
+            pk((size_t)(kg - i0 < mr ? kg - i0 : mr), cols, (size_t)kc, ap + (size_t)i0 * kc, tail, c + i0 * ldc + s,
+               ldc);
+          continue;
+        }
+        for (int i0 = 0; i0 < kg; i0 += mr)
+          uk((size_t)(kg - i0 < mr ? kg - i0 : mr), cols, (size_t)kc, ap + (size_t)i0 * kc, b, j->off + k0,
+             c + i0 * ldc + s, ldc);
+      }
+    }
+    if (direct) continue;
+    /* Keep the columns ow < oW of each output row the block touches. */
+    for (int q = qb; q < qb + nb;) {
+      int oh = q / j->wp, ow = q % j->wp, end = oh * j->wp + oW;
+      int stop = end < qb + nb ? end : qb + nb;
+      if (ow < oW)
+        for (int k = 0; k < kg; k++)
+          memcpy(y + (size_t)k * P + (size_t)oh * oW + ow, cs + (size_t)k * ldc + (q - qb),
+                 (size_t)(stop - q) * sizeof(float));
+      q = (oh + 1) * j->wp;
+    }
+  }
+}
+
+static void shifted_forward(const cl_geom* g, const float* x, const float* w, const float* bias, float* y,
+                            float* ws) {
+  const cl_config* cfg = cl_current();
+  int cg = g->c / g->groups, kg = g->k / g->groups, taps = g->kernel[1] * g->kernel[2], rows = cg * taps;
+  int small = kg <= cfg->mr_small, mr = small ? cfg->mr_small : cfg->mr;
+  shifted_job j = {g, x, bias, y};
+  j.wp = shifted_wp(g);
+  j.plane = (size_t)shifted_hp(g) * j.wp;
+  j.rows = rows;
+  j.mpad = (kg + cfg->mr - 1) / cfg->mr * cfg->mr;
+  j.q = (g->out[1] - 1) * j.wp + g->out[2];
+  j.strips = (j.q + cfg->nr - 1) / cfg->nr;
+  j.image = (size_t)g->c * j.plane;
+  float* next = ws;
+  int padded = shifted_padded(g);
+  if (padded) {
+    /* One image at a time, so that its padded copy is still in cache when the GEMM reads it. */
+    j.src = next;
+    j.srcEnd = next + j.image + cfg->nr;
+    next += (j.image + cfg->nr + 15) / 16 * 16; /* keeps the offsets below 64-byte aligned */
+    memset((float*)j.srcEnd - cfg->nr, 0, (size_t)cfg->nr * sizeof(float));
+  } else {
+    j.src = x;
+    j.srcEnd = x + g->n * j.image;
+  }
+  ptrdiff_t* off = (ptrdiff_t*)next;
+  for (int r = 0; r < rows; r++) {
+    int c = r / taps, t = r % taps;
+    off[r] = (ptrdiff_t)c * j.plane + (ptrdiff_t)(t / g->kernel[2]) * g->dil[1] * j.wp + (t % g->kernel[2]) * g->dil[2];
+  }
+  j.off = off;
+  next += (size_t)rows * sizeof(ptrdiff_t) / sizeof(float) + 16;
+  float* apack = next;
+  for (int grp = 0; grp < g->groups; grp++) {
+    cl_mat a = {w + (size_t)grp * kg * rows, rows, 0};
+    for (int k0 = 0; k0 < rows; k0 += cfg->kc) {
+      int kc = rows - k0 < cfg->kc ? rows - k0 : cfg->kc;
+      cl_pack_a(&a, kg, k0, kc, mr, 1.0f, apack + (size_t)grp * j.mpad * rows + (size_t)k0 * j.mpad);
+    }
+  }
+  j.apack = apack;
+  j.ws = apack + (size_t)g->groups * j.mpad * rows + 16;
+  j.wsPer = shifted_ws_per(g, cfg);
+  j.parts = cl_parts_for(g->groups, j.strips);
+  for (j.n = 0; j.n < g->n; j.n++) {
+    if (padded) cl_parallel_for(g->c, pad_task, &j);
+    cl_parallel_for(g->groups * j.parts, shifted_task, &j);
+  }
+}
+
 /* Chunks per (image, group) so that every thread gets work and chunks stay a few strips wide. */
 int cl_parts_for(int items, int strips) {
   int t = cl_threads();
   if (t == 1) return 1;
   int want = (4 * t + items - 1) / items;
   return want < strips ? want : strips > 0 ? strips : 1;
+}
+
+size_t cl_forward_workspace(const cl_geom* g) {
+  if (shifted_ok(g)) return shifted_ws_shared(g, cl_current()) + shifted_ws_per(g, cl_current()) * cl_threads();
+  return cl_forward_ws_per(g) * cl_threads();
 }
 
 size_t cl_forward_ws_per(const cl_geom* g) {
@@ -209,6 +380,10 @@ void cl_conv_forward(const cl_geom* g, const float* x, const float* w, const flo
   }
   if (is_narrow(g)) {
     cl_parallel_for(g->n * g->groups, narrow_forward_task, &j);
+    return;
+  }
+  if (shifted_ok(g)) {
+    shifted_forward(g, x, w, bias, y, ws);
     return;
   }
   int strips = (cl_plane(g->out) + cl_current()->nr - 1) / cl_current()->nr;

@@ -30,6 +30,8 @@ void cl_pad_plane(const cl_geom* g, const float* x, float* dst, int hp, int wp);
 size_t cl_dw_plane_floats(const cl_geom* g);
 /* Chunks per item so that every thread gets work and chunks stay a few strips wide. */
 int cl_parts_for(int items, int strips);
-/* Workspace floats per thread of cl_conv_forward. */
+/* Workspace floats per thread of cl_conv_forward's GEMM and direct paths. */
 size_t cl_forward_ws_per(const cl_geom* g);
+/* Workspace floats of a whole cl_conv_forward call (every thread). */
+size_t cl_forward_workspace(const cl_geom* g);
 #endif

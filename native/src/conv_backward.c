@@ -101,7 +101,7 @@ static size_t phase_ws(const cl_geom* g) {
   phase_dim w = {0, (g->kernel[2] + sw - 1) / sw, 0, (g->in[2] + sw - 1) / sw};
   h.pad = h.taps - 1, w.pad = w.taps - 1;
   cl_geom f = phase_geom(g, &h, &w);
-  return weight_floats(g) + (size_t)g->n * g->c * h.count * w.count + 16 + cl_forward_ws_per(&f) * cl_threads();
+  return weight_floats(g) + (size_t)g->n * g->c * h.count * w.count + 16 + cl_forward_workspace(&f);
 }
 
 static void phases_backward_data(const cl_geom* g, const float* gy, const float* w, float* gx, float* ws) {
@@ -279,10 +279,10 @@ void cl_conv_backward_filter(const cl_geom* g, const float* x, const float* gy, 
 
 size_t cl_conv_workspace(const cl_geom* g) {
   size_t t = (size_t)cl_threads();
-  size_t fwd = cl_forward_ws_per(g) * t;
+  size_t fwd = cl_forward_workspace(g);
   size_t flt = (cl_is_depthwise(g) ? cl_dw_plane_floats(g) : cl_gemm_core_workspace(cl_current(), g->k / g->groups)) * t;
   cl_geom f;
-  size_t bwd = flip_geom(g, &f) ? weight_floats(g) + cl_forward_ws_per(&f) * t
+  size_t bwd = flip_geom(g, &f) ? weight_floats(g) + cl_forward_workspace(&f)
                : phases_ok(g)    ? phase_ws(g)
                                  : col2im_ws_per(g) * t;
   size_t m = fwd > flt ? fwd : flt;

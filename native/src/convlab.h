@@ -22,6 +22,9 @@ typedef struct {
 /* out[0..kc) of packed A (mr floats per k) times packed B (nr floats per k) accumulated into C. */
 typedef void (*cl_gemm_ukernel)(size_t m, size_t n, size_t kc, const float* a, const float* b, float* c,
                                 size_t ldc);
+/* The same tile with B unpacked: row p of B is the nr floats at b + off[p] (stride-1 convolution, no im2col). */
+typedef void (*cl_igemm_ukernel)(size_t m, size_t n, size_t kc, const float* a, const float* b, const ptrdiff_t* off,
+                                 float* c, size_t ldc);
 /* One output row of a depthwise convolution with stride 1: y[i] = b + Σ_t w[t] · x[i + off[t]], i < len. */
 typedef void (*cl_dw_row)(size_t len, size_t taps, const float* w, const ptrdiff_t* off, const float* x,
                           float b, float* y);
@@ -40,6 +43,7 @@ typedef struct {
   int mr, nr;
   cl_gemm_ukernel gemm_small; /* for matrices of at most mr_small rows */
   int mr_small;
+  cl_igemm_ukernel igemm, igemm_small; /* the two tiles reading B at offsets */
   cl_dw_row dw_row;
   cl_dw_3x3 dw3x3;
   cl_dconv_row dconv4, dconv1; /* 4 and 1 output channels per call */

@@ -13,7 +13,7 @@ size_t cl_gemm_core_workspace(const cl_config* cfg, int m) {
   return (size_t)round_up(m, cfg->mr) * cfg->kc + (size_t)CL_NC * cfg->kc + 64;
 }
 
-static void pack_a(const cl_mat* a, int m, int k0, int kc, int mr, float alpha, float* dst) {
+void cl_pack_a(const cl_mat* a, int m, int k0, int kc, int mr, float alpha, float* dst) {
   for (int i0 = 0; i0 < m; i0 += mr) {
     int rows = m - i0 < mr ? m - i0 : mr;
     if (!a->trans) {
@@ -64,7 +64,7 @@ void cl_gemm_core(const cl_config* cfg, int m, int k, int n0, int n1, const cl_m
   float* bpack = ws + (size_t)round_up(m, cfg->mr) * kcMax;
   for (int k0 = 0; k0 < k; k0 += kcMax) {
     int kc = k - k0 < kcMax ? k - k0 : kcMax;
-    pack_a(a, m, k0, kc, mr, alpha, apack);
+    cl_pack_a(a, m, k0, kc, mr, alpha, apack);
     for (int nb = n0; nb < n1; nb += CL_NC) {
       int nc = n1 - nb < CL_NC ? n1 - nb : CL_NC;
       pack(bsrc, k0, kc, nb, nc, nr, bpack);

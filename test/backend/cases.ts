@@ -40,6 +40,11 @@ export const convCases: [string, ConvGeometry][] = [
   ['k=1 channel', geometry(1, 1, 1, [1, 6, 6], [1, 3, 3])],
   ['rows tile-1 and tile+1', geometry(1, 3, 9, [1, 33, 31], [1, 3, 3], { padding: [0, 1, 1] })],
   ['output channels 17, wide', geometry(1, 4, 17, [1, 5, 67], [1, 3, 3])],
+  ['1x1 batch 3, outputs past two tiles', geometry(3, 20, 70, [1, 6, 11], [1, 1, 1])],
+  [
+    'unpadded 2x5 dilated, batch 2 (reads end at the input)',
+    geometry(2, 7, 19, [1, 12, 40], [1, 2, 5], { dilation: [1, 2, 3] }),
+  ],
   ['deep reduction (> kc)', geometry(1, 37, 5, [1, 8, 8], [1, 3, 3], { padding: [0, 1, 1] })],
   ['groups 3', geometry(2, 6, 9, [1, 10, 10], [1, 3, 3], { groups: 3, padding: [0, 1, 1] })],
   [

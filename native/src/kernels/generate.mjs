@@ -47,9 +47,13 @@ function gemm(isa, mr, nv) {
 }
 
 const gemmTemplate = readFileSync(new URL('f32-gemm.c.in', here), 'utf8');
+const igemmTemplate = readFileSync(new URL('f32-igemm.c.in', here), 'utf8');
 for (const [isa, mr, nv] of gemmKernels) {
   const vars = gemm(isa, mr, nv);
   writeFileSync(new URL(`f32_gemm_${mr}x${vars.NR}__${isa}.c`, here), fill(gemmTemplate, vars));
+  // The same tile reading B rows at offsets (stride-1 convolution without im2col).
+  const ivars = { ...vars, LOADB: vars.LOADB.replaceAll('vload(b + ', 'vload(bp + ') };
+  writeFileSync(new URL(`f32_igemm_${mr}x${vars.NR}__${isa}.c`, here), fill(igemmTemplate, ivars));
 }
 // Direct convolution rows for narrow groups: KB output channels per call.
 const dconvTemplate = readFileSync(new URL('f32-dconv-row.c.in', here), 'utf8');
