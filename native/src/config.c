@@ -11,10 +11,19 @@
                           const float*, float*, size_t);
 #define DW3(name) void name(size_t, size_t, const float*, const float*, size_t, size_t, size_t, float, float*, size_t);
 #ifdef __wasm__
+#ifdef __wasm_relaxed_simd__
+GEMM(f32_gemm_6x8__wasmsimd) IGEMM(f32_igemm_6x8__wasmsimd)
+#define WASM_TILE f32_gemm_6x8__wasmsimd, 6, 8
+#define WASM_ITILE f32_igemm_6x8__wasmsimd
+#else
+GEMM(f32_gemm_5x8__wasmsimd) IGEMM(f32_igemm_5x8__wasmsimd)
+#define WASM_TILE f32_gemm_5x8__wasmsimd, 5, 8
+#define WASM_ITILE f32_igemm_5x8__wasmsimd
+#endif
 GEMM(f32_gemm_4x8__wasmsimd) IGEMM(f32_igemm_4x8__wasmsimd) DW(f32_dwconv_row__wasmsimd) DW3(f32_dwconv_3x3__wasmsimd)
 DC(f32_dconv_row_4__wasmsimd) DC(f32_dconv_row_1__wasmsimd)
 #else
-GEMM(f32_gemm_8x32__avx512) GEMM(f32_gemm_4x32__avx512) IGEMM(f32_igemm_8x32__avx512) IGEMM(f32_igemm_4x32__avx512)
+GEMM(f32_gemm_8x48__avx512) GEMM(f32_gemm_4x48__avx512) IGEMM(f32_igemm_8x48__avx512) IGEMM(f32_igemm_4x48__avx512)
 DW(f32_dwconv_row__avx512) DW3(f32_dwconv_3x3__avx512)
 DC(f32_dconv_row_4__avx512) DC(f32_dconv_row_1__avx512)
 GEMM(f32_gemm_6x16__avx2) GEMM(f32_gemm_4x16__avx2) IGEMM(f32_igemm_6x16__avx2) IGEMM(f32_igemm_4x16__avx2)
@@ -30,11 +39,11 @@ DC(f32_dconv_row_4__scalar) DC(f32_dconv_row_1__scalar)
 
 static const cl_config configs[] = {
 #ifdef __wasm__
-    {"wasmsimd", f32_gemm_4x8__wasmsimd, 4, 8, f32_gemm_4x8__wasmsimd, 4, f32_igemm_4x8__wasmsimd, f32_igemm_4x8__wasmsimd,
+    {"wasmsimd", WASM_TILE, f32_gemm_4x8__wasmsimd, 4, WASM_ITILE, f32_igemm_4x8__wasmsimd,
      f32_dwconv_row__wasmsimd, f32_dwconv_3x3__wasmsimd,
      f32_dconv_row_4__wasmsimd, f32_dconv_row_1__wasmsimd, 256},
 #else
-    {"avx512", f32_gemm_8x32__avx512, 8, 32, f32_gemm_4x32__avx512, 4, f32_igemm_8x32__avx512, f32_igemm_4x32__avx512,
+    {"avx512", f32_gemm_8x48__avx512, 8, 48, f32_gemm_4x48__avx512, 4, f32_igemm_8x48__avx512, f32_igemm_4x48__avx512,
      f32_dwconv_row__avx512, f32_dwconv_3x3__avx512,
      f32_dconv_row_4__avx512, f32_dconv_row_1__avx512, 256},
     {"avx2", f32_gemm_6x16__avx2, 6, 16, f32_gemm_4x16__avx2, 4, f32_igemm_6x16__avx2, f32_igemm_4x16__avx2,

@@ -10,8 +10,8 @@
 /* B = im2colᵀ (rows: output positions, columns: receptive-field elements), for the filter gradient: a strip's
  * im2col rows are gathered whole, then transposed with contiguous stores. */
 static void pack_im2col_t(const void* src, int k0, int kc, int n0, int nc, int nr, float* dst) {
-  float rows[32 * 256];
-  if (nr > 32 || kc > 256) {
+  float rows[CL_NR_MAX * 256];
+  if (nr > CL_NR_MAX || kc > 256) {
     /* Tiles wider than the stack buffer: transpose one row at a time. */
     for (int j0 = 0; j0 < nc; j0 += nr, dst += (size_t)kc * nr)
       for (int j = 0; j < nr; j++) {

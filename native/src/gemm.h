@@ -6,6 +6,12 @@
 /* Columns of B per packed block: with kc rows it stays in L2 while the A panel streams. */
 #define CL_NC 512
 #define CL_MC 128
+/* The widest tile of any config (stack buffers of the packers are sized by it; WebAssembly's stack is small). */
+#ifdef __wasm__
+#define CL_NR_MAX 8
+#else
+#define CL_NR_MAX 48
+#endif
 
 typedef struct {
   const float* p;

@@ -10,4 +10,5 @@
 typedef float VF __attribute__((vector_size(32), aligned(4)));
 static inline VF vload(const float* p) { VF v; __builtin_memcpy(&v, p, sizeof v); return v; }
 static inline void vstore(float* p, VF v) { __builtin_memcpy(p, &v, sizeof v); }
-static inline VF vsplat(float x) { return (VF){0} + x; }
+/* A literal: (VF){0} + x would add 0.0 to x first (not foldable, as -0.0 + 0.0 is +0.0). */
+static inline VF vsplat(float x) { return (VF){x, x, x, x, x, x, x, x}; }

@@ -1,96 +1,129 @@
 /* Auto-generated. Do not edit. Template: native/src/kernels/f32-igemm.c.in Generator: native/src/kernels/generate.mjs */
 /*
- * 8×32 register tile of a GEMM whose B is not packed: row p of B is the 32 floats at b + off[p]. A stride-1
+ * 8×48 register tile of a GEMM whose B is not packed: row p of B is the 48 floats at b + off[p]. A stride-1
  * convolution reads its receptive fields this way straight from the (zero-padded) input, each row a shifted window
- * of one input plane, so no im2col copy is made. The caller keeps 32 floats readable past every row.
+ * of one input plane, so no im2col copy is made. The caller keeps 48 floats readable past every row.
  */
 #include "isa-avx512.h"
 
-void f32_igemm_8x32__avx512(size_t m, size_t n, size_t kc, const float* a, const float* b, const ptrdiff_t* off,
+void f32_igemm_8x48__avx512(size_t m, size_t n, size_t kc, const float* a, const float* b, const ptrdiff_t* off,
                                   float* c, size_t ldc) {
   VF acc0_0 = vsplat(0.0f);
   VF acc0_1 = vsplat(0.0f);
+  VF acc0_2 = vsplat(0.0f);
   VF acc1_0 = vsplat(0.0f);
   VF acc1_1 = vsplat(0.0f);
+  VF acc1_2 = vsplat(0.0f);
   VF acc2_0 = vsplat(0.0f);
   VF acc2_1 = vsplat(0.0f);
+  VF acc2_2 = vsplat(0.0f);
   VF acc3_0 = vsplat(0.0f);
   VF acc3_1 = vsplat(0.0f);
+  VF acc3_2 = vsplat(0.0f);
   VF acc4_0 = vsplat(0.0f);
   VF acc4_1 = vsplat(0.0f);
+  VF acc4_2 = vsplat(0.0f);
   VF acc5_0 = vsplat(0.0f);
   VF acc5_1 = vsplat(0.0f);
+  VF acc5_2 = vsplat(0.0f);
   VF acc6_0 = vsplat(0.0f);
   VF acc6_1 = vsplat(0.0f);
+  VF acc6_2 = vsplat(0.0f);
   VF acc7_0 = vsplat(0.0f);
   VF acc7_1 = vsplat(0.0f);
+  VF acc7_2 = vsplat(0.0f);
   for (size_t p = 0; p < kc; p++) {
     const float* bp = b + off[p];
     const VF b0 = vload(bp + 0);
     const VF b1 = vload(bp + 16);
+    const VF b2 = vload(bp + 32);
     const VF a0 = vsplat(a[0]);
     acc0_0 += a0 * b0;
     acc0_1 += a0 * b1;
+    acc0_2 += a0 * b2;
     const VF a1 = vsplat(a[1]);
     acc1_0 += a1 * b0;
     acc1_1 += a1 * b1;
+    acc1_2 += a1 * b2;
     const VF a2 = vsplat(a[2]);
     acc2_0 += a2 * b0;
     acc2_1 += a2 * b1;
+    acc2_2 += a2 * b2;
     const VF a3 = vsplat(a[3]);
     acc3_0 += a3 * b0;
     acc3_1 += a3 * b1;
+    acc3_2 += a3 * b2;
     const VF a4 = vsplat(a[4]);
     acc4_0 += a4 * b0;
     acc4_1 += a4 * b1;
+    acc4_2 += a4 * b2;
     const VF a5 = vsplat(a[5]);
     acc5_0 += a5 * b0;
     acc5_1 += a5 * b1;
+    acc5_2 += a5 * b2;
     const VF a6 = vsplat(a[6]);
     acc6_0 += a6 * b0;
     acc6_1 += a6 * b1;
+    acc6_2 += a6 * b2;
     const VF a7 = vsplat(a[7]);
     acc7_0 += a7 * b0;
     acc7_1 += a7 * b1;
+    acc7_2 += a7 * b2;
     a += 8;
   }
-  if (m == 8 && n == 32) {
+  if (m == 8 && n == 48) {
     vstore(c + 0 * ldc + 0, vload(c + 0 * ldc + 0) + acc0_0);
     vstore(c + 0 * ldc + 16, vload(c + 0 * ldc + 16) + acc0_1);
+    vstore(c + 0 * ldc + 32, vload(c + 0 * ldc + 32) + acc0_2);
     vstore(c + 1 * ldc + 0, vload(c + 1 * ldc + 0) + acc1_0);
     vstore(c + 1 * ldc + 16, vload(c + 1 * ldc + 16) + acc1_1);
+    vstore(c + 1 * ldc + 32, vload(c + 1 * ldc + 32) + acc1_2);
     vstore(c + 2 * ldc + 0, vload(c + 2 * ldc + 0) + acc2_0);
     vstore(c + 2 * ldc + 16, vload(c + 2 * ldc + 16) + acc2_1);
+    vstore(c + 2 * ldc + 32, vload(c + 2 * ldc + 32) + acc2_2);
     vstore(c + 3 * ldc + 0, vload(c + 3 * ldc + 0) + acc3_0);
     vstore(c + 3 * ldc + 16, vload(c + 3 * ldc + 16) + acc3_1);
+    vstore(c + 3 * ldc + 32, vload(c + 3 * ldc + 32) + acc3_2);
     vstore(c + 4 * ldc + 0, vload(c + 4 * ldc + 0) + acc4_0);
     vstore(c + 4 * ldc + 16, vload(c + 4 * ldc + 16) + acc4_1);
+    vstore(c + 4 * ldc + 32, vload(c + 4 * ldc + 32) + acc4_2);
     vstore(c + 5 * ldc + 0, vload(c + 5 * ldc + 0) + acc5_0);
     vstore(c + 5 * ldc + 16, vload(c + 5 * ldc + 16) + acc5_1);
+    vstore(c + 5 * ldc + 32, vload(c + 5 * ldc + 32) + acc5_2);
     vstore(c + 6 * ldc + 0, vload(c + 6 * ldc + 0) + acc6_0);
     vstore(c + 6 * ldc + 16, vload(c + 6 * ldc + 16) + acc6_1);
+    vstore(c + 6 * ldc + 32, vload(c + 6 * ldc + 32) + acc6_2);
     vstore(c + 7 * ldc + 0, vload(c + 7 * ldc + 0) + acc7_0);
     vstore(c + 7 * ldc + 16, vload(c + 7 * ldc + 16) + acc7_1);
+    vstore(c + 7 * ldc + 32, vload(c + 7 * ldc + 32) + acc7_2);
   } else {
-    float tile[8 * 32];
+    float tile[8 * 48];
     vstore(tile + 0, acc0_0);
     vstore(tile + 16, acc0_1);
-    vstore(tile + 32, acc1_0);
-    vstore(tile + 48, acc1_1);
-    vstore(tile + 64, acc2_0);
-    vstore(tile + 80, acc2_1);
-    vstore(tile + 96, acc3_0);
-    vstore(tile + 112, acc3_1);
-    vstore(tile + 128, acc4_0);
-    vstore(tile + 144, acc4_1);
-    vstore(tile + 160, acc5_0);
-    vstore(tile + 176, acc5_1);
-    vstore(tile + 192, acc6_0);
-    vstore(tile + 208, acc6_1);
-    vstore(tile + 224, acc7_0);
-    vstore(tile + 240, acc7_1);
+    vstore(tile + 32, acc0_2);
+    vstore(tile + 48, acc1_0);
+    vstore(tile + 64, acc1_1);
+    vstore(tile + 80, acc1_2);
+    vstore(tile + 96, acc2_0);
+    vstore(tile + 112, acc2_1);
+    vstore(tile + 128, acc2_2);
+    vstore(tile + 144, acc3_0);
+    vstore(tile + 160, acc3_1);
+    vstore(tile + 176, acc3_2);
+    vstore(tile + 192, acc4_0);
+    vstore(tile + 208, acc4_1);
+    vstore(tile + 224, acc4_2);
+    vstore(tile + 240, acc5_0);
+    vstore(tile + 256, acc5_1);
+    vstore(tile + 272, acc5_2);
+    vstore(tile + 288, acc6_0);
+    vstore(tile + 304, acc6_1);
+    vstore(tile + 320, acc6_2);
+    vstore(tile + 336, acc7_0);
+    vstore(tile + 352, acc7_1);
+    vstore(tile + 368, acc7_2);
     for (size_t i = 0; i < m; i++)
-      for (size_t j = 0; j < n; j++) c[i * ldc + j] += tile[i * 32 + j];
+      for (size_t j = 0; j < n; j++) c[i * ldc + j] += tile[i * 48 + j];
   }
 }
 #ifdef CL_ISA_POP

@@ -1,57 +1,74 @@
 /* Auto-generated. Do not edit. Template: native/src/kernels/f32-gemm.c.in Generator: native/src/kernels/generate.mjs */
-/* 4×32 register tile: 4·2 vector accumulators, one broadcast of A and 2 loads of B per step. */
+/* 4×48 register tile: 4·3 vector accumulators, one broadcast of A and 3 loads of B per step. */
 #include "isa-avx512.h"
 
-void f32_gemm_4x32__avx512(size_t m, size_t n, size_t kc, const float* a, const float* b, float* c,
+void f32_gemm_4x48__avx512(size_t m, size_t n, size_t kc, const float* a, const float* b, float* c,
                                  size_t ldc) {
   VF acc0_0 = vsplat(0.0f);
   VF acc0_1 = vsplat(0.0f);
+  VF acc0_2 = vsplat(0.0f);
   VF acc1_0 = vsplat(0.0f);
   VF acc1_1 = vsplat(0.0f);
+  VF acc1_2 = vsplat(0.0f);
   VF acc2_0 = vsplat(0.0f);
   VF acc2_1 = vsplat(0.0f);
+  VF acc2_2 = vsplat(0.0f);
   VF acc3_0 = vsplat(0.0f);
   VF acc3_1 = vsplat(0.0f);
+  VF acc3_2 = vsplat(0.0f);
   for (size_t p = 0; p < kc; p++) {
     const VF b0 = vload(b + 0);
     const VF b1 = vload(b + 16);
+    const VF b2 = vload(b + 32);
     const VF a0 = vsplat(a[0]);
     acc0_0 += a0 * b0;
     acc0_1 += a0 * b1;
+    acc0_2 += a0 * b2;
     const VF a1 = vsplat(a[1]);
     acc1_0 += a1 * b0;
     acc1_1 += a1 * b1;
+    acc1_2 += a1 * b2;
     const VF a2 = vsplat(a[2]);
     acc2_0 += a2 * b0;
     acc2_1 += a2 * b1;
+    acc2_2 += a2 * b2;
     const VF a3 = vsplat(a[3]);
     acc3_0 += a3 * b0;
     acc3_1 += a3 * b1;
+    acc3_2 += a3 * b2;
     a += 4;
-    b += 32;
+    b += 48;
   }
-  if (m == 4 && n == 32) {
+  if (m == 4 && n == 48) {
     vstore(c + 0 * ldc + 0, vload(c + 0 * ldc + 0) + acc0_0);
     vstore(c + 0 * ldc + 16, vload(c + 0 * ldc + 16) + acc0_1);
+    vstore(c + 0 * ldc + 32, vload(c + 0 * ldc + 32) + acc0_2);
     vstore(c + 1 * ldc + 0, vload(c + 1 * ldc + 0) + acc1_0);
     vstore(c + 1 * ldc + 16, vload(c + 1 * ldc + 16) + acc1_1);
+    vstore(c + 1 * ldc + 32, vload(c + 1 * ldc + 32) + acc1_2);
     vstore(c + 2 * ldc + 0, vload(c + 2 * ldc + 0) + acc2_0);
     vstore(c + 2 * ldc + 16, vload(c + 2 * ldc + 16) + acc2_1);
+    vstore(c + 2 * ldc + 32, vload(c + 2 * ldc + 32) + acc2_2);
     vstore(c + 3 * ldc + 0, vload(c + 3 * ldc + 0) + acc3_0);
     vstore(c + 3 * ldc + 16, vload(c + 3 * ldc + 16) + acc3_1);
+    vstore(c + 3 * ldc + 32, vload(c + 3 * ldc + 32) + acc3_2);
   } else {
     /* An edge tile: spill the accumulators and add only the rows and columns that exist. */
-    float tile[4 * 32];
+    float tile[4 * 48];
     vstore(tile + 0, acc0_0);
     vstore(tile + 16, acc0_1);
-    vstore(tile + 32, acc1_0);
-    vstore(tile + 48, acc1_1);
-    vstore(tile + 64, acc2_0);
-    vstore(tile + 80, acc2_1);
-    vstore(tile + 96, acc3_0);
-    vstore(tile + 112, acc3_1);
+    vstore(tile + 32, acc0_2);
+    vstore(tile + 48, acc1_0);
+    vstore(tile + 64, acc1_1);
+    vstore(tile + 80, acc1_2);
+    vstore(tile + 96, acc2_0);
+    vstore(tile + 112, acc2_1);
+    vstore(tile + 128, acc2_2);
+    vstore(tile + 144, acc3_0);
+    vstore(tile + 160, acc3_1);
+    vstore(tile + 176, acc3_2);
     for (size_t i = 0; i < m; i++)
-      for (size_t j = 0; j < n; j++) c[i * ldc + j] += tile[i * 32 + j];
+      for (size_t j = 0; j < n; j++) c[i * ldc + j] += tile[i * 48 + j];
   }
 }
 #ifdef CL_ISA_POP
