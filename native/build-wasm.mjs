@@ -30,6 +30,8 @@ export const wasmSources = [
   'src/kernels/f32_igemm_4x4__scalar.c',
   'src/kernels/f32_gemm_2x4__scalar.c',
   'src/kernels/f32_igemm_2x4__scalar.c',
+  'src/kernels/f32_dots_2x4__wasmsimd.c',
+  'src/kernels/f32_dots_2x4__scalar.c',
   'src/kernels/f32_dwconv_row__wasmsimd.c',
   'src/kernels/f32_dwconv_row__scalar.c',
   'src/kernels/f32_dwconv_3x3__wasmsimd.c',

@@ -209,19 +209,19 @@ typedef struct {
 
 enum { SHIFT_BLOCK = 4 }; /* strips per block of output positions */
 
-static int shifted_ok(const cl_geom* g) { return direct_ok(g) && !cl_is_depthwise(g) && !is_narrow(g); }
+int cl_shifted_ok(const cl_geom* g) { return direct_ok(g) && !cl_is_depthwise(g) && !is_narrow(g); }
 
-static int shifted_hp(const cl_geom* g) { return g->out[1] + g->dil[1] * (g->kernel[1] - 1); }
-static int shifted_wp(const cl_geom* g) { return g->out[2] + g->dil[2] * (g->kernel[2] - 1); }
+int cl_shifted_hp(const cl_geom* g) { return g->out[1] + g->dil[1] * (g->kernel[1] - 1); }
+int cl_shifted_wp(const cl_geom* g) { return g->out[2] + g->dil[2] * (g->kernel[2] - 1); }
 static int shifted_padded(const cl_geom* g) {
-  return shifted_hp(g) != g->in[1] || shifted_wp(g) != g->in[2] || g->pad[1] || g->pad[2];
+  return cl_shifted_hp(g) != g->in[1] || cl_shifted_wp(g) != g->in[2] || g->pad[1] || g->pad[2];
 }
 
 /* Workspace floats: the padded input and the offsets (shared), the packed weights, then per thread a block of C
  * and a packed tail strip. */
 static size_t shifted_ws_shared(const cl_geom* g, const cl_config* cfg) {
   int cg = g->c / g->groups, kg = g->k / g->groups, rows = cg * g->kernel[1] * g->kernel[2];
-  size_t padded = shifted_padded(g) ? (size_t)g->c * shifted_hp(g) * shifted_wp(g) + cfg->nr + 16 : 0;
+  size_t padded = shifted_padded(g) ? (size_t)g->c * cl_shifted_hp(g) * cl_shifted_wp(g) + cfg->nr + 16 : 0;
   size_t offs = (size_t)rows * sizeof(ptrdiff_t) / sizeof(float) + 16;
   return padded + offs + (size_t)g->groups * ((kg + cfg->mr - 1) / cfg->mr * cfg->mr) * rows + 16;
 }
@@ -234,7 +234,7 @@ static void pad_task(void* ctx, int c, int thread) {
   shifted_job* j = ctx;
   (void)thread;
   cl_pad_plane(j->g, j->x + ((size_t)j->n * j->g->c + c) * cl_plane(j->g->in), (float*)j->src + (size_t)c * j->plane,
-               shifted_hp(j->g), j->wp);
+               cl_shifted_hp(j->g), j->wp);
 }
 
 static void shifted_task(void* ctx, int task, int thread) {
@@ -309,8 +309,8 @@ static void shifted_forward(const cl_geom* g, const float* x, const float* w, co
   int cg = g->c / g->groups, kg = g->k / g->groups, taps = g->kernel[1] * g->kernel[2], rows = cg * taps;
   int small = kg <= cfg->mr_small, mr = small ? cfg->mr_small : cfg->mr;
   shifted_job j = {g, x, bias, y};
-  j.wp = shifted_wp(g);
-  j.plane = (size_t)shifted_hp(g) * j.wp;
+  j.wp = cl_shifted_wp(g);
+  j.plane = (size_t)cl_shifted_hp(g) * j.wp;
   j.rows = rows;
   j.mpad = (kg + cfg->mr - 1) / cfg->mr * cfg->mr;
   j.q = (g->out[1] - 1) * j.wp + g->out[2];
@@ -362,7 +362,7 @@ int cl_parts_for(int items, int strips) {
 }
 
 size_t cl_forward_workspace(const cl_geom* g) {
-  if (shifted_ok(g)) return shifted_ws_shared(g, cl_current()) + shifted_ws_per(g, cl_current()) * cl_threads();
+  if (cl_shifted_ok(g)) return shifted_ws_shared(g, cl_current()) + shifted_ws_per(g, cl_current()) * cl_threads();
   return cl_forward_ws_per(g) * cl_threads();
 }
 
@@ -382,7 +382,7 @@ void cl_conv_forward(const cl_geom* g, const float* x, const float* w, const flo
     cl_parallel_for(g->n * g->groups, narrow_forward_task, &j);
     return;
   }
-  if (shifted_ok(g)) {
+  if (cl_shifted_ok(g)) {
     shifted_forward(g, x, w, bias, y, ws);
     return;
   }

@@ -30,6 +30,10 @@ void cl_pad_plane(const cl_geom* g, const float* x, float* dst, int hp, int wp);
 size_t cl_dw_plane_floats(const cl_geom* g);
 /* Chunks per item so that every thread gets work and chunks stay a few strips wide. */
 int cl_parts_for(int items, int strips);
+/* 2-D, stride 1, neither depthwise nor narrow: read in place from an input zero-padded to hp × wp (conv.c). */
+int cl_shifted_ok(const cl_geom* g);
+int cl_shifted_hp(const cl_geom* g);
+int cl_shifted_wp(const cl_geom* g);
 /* Workspace floats per thread of cl_conv_forward's GEMM and direct paths. */
 size_t cl_forward_ws_per(const cl_geom* g);
 /* Workspace floats of a whole cl_conv_forward call (every thread). */

@@ -265,7 +265,110 @@ static void filter_task(void* ctx, int task, int thread) {
   }
 }
 
+/*
+ * Filter gradient of a stride-1 2-D convolution, read in place like its forward (conv.c): with the input zero-padded
+ * to hp × wp and gy copied to the padded width (zeros at ow ≥ oW), gw[k][(c, kh, kw)] = Σ_q gy[k][q] ·
+ * xpad[c][q + kh·dH·wp + kw·dW], row dot products of two unpacked operands (the dots kernels).
+ */
+enum { DOTS_CHUNK = 1024 }; /* positions per pass: a pass's rows of gy and of the input stay in L2 */
+
+typedef struct {
+  const cl_geom* g;
+  const float *x, *gy;
+  float *gw, *xpad, *gypad;
+  size_t image, plane, qlen; /* floats per padded image, per padded plane, per padded row of gy */
+  int wp, rows, tiles, parts;
+  const ptrdiff_t* off;
+} dots_job;
+
+static void dots_pad_x(void* ctx, int i, int thread) {
+  dots_job* j = ctx;
+  (void)thread;
+  cl_pad_plane(j->g, j->x + (size_t)i * cl_plane(j->g->in), j->xpad + (size_t)i * j->plane, cl_shifted_hp(j->g),
+               j->wp);
+}
+
+static void dots_pad_gy(void* ctx, int i, int thread) {
+  dots_job* j = ctx;
+  const cl_geom* g = j->g;
+  (void)thread;
+  float* dst = j->gypad + (size_t)i * j->qlen;
+  const float* src = j->gy + (size_t)i * cl_plane(g->out);
+  memset(dst, 0, j->qlen * sizeof(float));
+  for (int oh = 0; oh < g->out[1]; oh++)
+    memcpy(dst + (size_t)oh * j->wp, src + (size_t)oh * g->out[2], (size_t)g->out[2] * sizeof(float));
+}
+
+static void dots_task(void* ctx, int task, int thread) {
+  dots_job* j = ctx;
+  const cl_geom* g = j->g;
+  const cl_config* cfg = cl_current();
+  (void)thread;
+  int part = task % j->parts, grp = task / j->parts, cg = g->c / g->groups, kg = g->k / g->groups;
+  int lo, hi;
+  cl_chunk(j->tiles, j->parts, part, &lo, &hi);
+  lo *= cfg->dots_n;
+  hi = hi * cfg->dots_n < j->rows ? hi * cfg->dots_n : j->rows;
+  float* gw = j->gw + (size_t)grp * kg * j->rows;
+  for (int k = 0; k < kg; k++) memset(gw + (size_t)k * j->rows + lo, 0, (size_t)(hi - lo) * sizeof(float));
+  for (int n = 0; n < g->n; n++) {
+    const float* x = j->xpad + (size_t)n * j->image + (size_t)grp * cg * j->plane;
+    const float* gy = j->gypad + ((size_t)n * g->k + (size_t)grp * kg) * j->qlen;
+    for (size_t q0 = 0; q0 < j->qlen; q0 += DOTS_CHUNK) {
+      size_t len = j->qlen - q0 < DOTS_CHUNK ? j->qlen - q0 : DOTS_CHUNK;
+      for (int r = lo; r < hi; r += cfg->dots_n)
+        for (int k = 0; k < kg; k += cfg->dots_m)
+          cfg->dots((size_t)(kg - k < cfg->dots_m ? kg - k : cfg->dots_m),
+                    (size_t)(hi - r < cfg->dots_n ? hi - r : cfg->dots_n), len, gy + (size_t)k * j->qlen + q0,
+                    j->qlen, x + q0, j->off + r, gw + (size_t)k * j->rows + r, (size_t)j->rows);
+    }
+  }
+}
+
+/* Positions of gy at the padded width, rounded up to whole vectors (16 floats, the widest). */
+static size_t dots_qlen(const cl_geom* g) {
+  size_t q = (size_t)(g->out[1] - 1) * cl_shifted_wp(g) + g->out[2];
+  return (q + 15) / 16 * 16;
+}
+
+static size_t dots_ws(const cl_geom* g) {
+  int rows = g->c / g->groups * g->kernel[1] * g->kernel[2];
+  size_t xpad = (size_t)g->n * g->c * cl_shifted_hp(g) * cl_shifted_wp(g) + 32;
+  size_t gypad = (size_t)g->n * g->k * dots_qlen(g) + 16;
+  return xpad + gypad + (size_t)rows * sizeof(ptrdiff_t) / sizeof(float) + 32;
+}
+
+static void dots_backward_filter(const cl_geom* g, const float* x, const float* gy, float* gw, float* ws) {
+  const cl_config* cfg = cl_current();
+  int taps = g->kernel[1] * g->kernel[2];
+  dots_job j = {g, x, gy, gw};
+  j.wp = cl_shifted_wp(g);
+  j.plane = (size_t)cl_shifted_hp(g) * j.wp;
+  j.image = (size_t)g->c * j.plane;
+  j.qlen = dots_qlen(g);
+  j.rows = g->c / g->groups * taps;
+  size_t xfloats = ((size_t)g->n * j.image + 32 + 15) / 16 * 16;
+  j.xpad = ws;
+  memset(j.xpad + (size_t)g->n * j.image, 0, 32 * sizeof(float)); /* the last windows read up to 15 floats past */
+  j.gypad = ws + xfloats;
+  ptrdiff_t* off = (ptrdiff_t*)(j.gypad + ((size_t)g->n * g->k * j.qlen + 16 + 15) / 16 * 16);
+  for (int r = 0; r < j.rows; r++) {
+    int c = r / taps, t = r % taps;
+    off[r] = (ptrdiff_t)c * j.plane + (ptrdiff_t)(t / g->kernel[2]) * g->dil[1] * j.wp + (t % g->kernel[2]) * g->dil[2];
+  }
+  j.off = off;
+  cl_parallel_for(g->n * g->c, dots_pad_x, &j);
+  cl_parallel_for(g->n * g->k, dots_pad_gy, &j);
+  j.tiles = (j.rows + cfg->dots_n - 1) / cfg->dots_n;
+  j.parts = cl_parts_for(g->groups, j.tiles);
+  cl_parallel_for(g->groups * j.parts, dots_task, &j);
+}
+
 void cl_conv_backward_filter(const cl_geom* g, const float* x, const float* gy, float* gw, float* ws) {
+  if (cl_shifted_ok(g)) {
+    dots_backward_filter(g, x, gy, gw, ws);
+    return;
+  }
   if (cl_is_depthwise(g)) {
     conv_job j = {g, x, 0, 0, gy, gw, ws, cl_dw_plane_floats(g), 1};
     cl_parallel_for(g->k, dw_filter_task, &j);
@@ -280,7 +383,9 @@ void cl_conv_backward_filter(const cl_geom* g, const float* x, const float* gy, 
 size_t cl_conv_workspace(const cl_geom* g) {
   size_t t = (size_t)cl_threads();
   size_t fwd = cl_forward_workspace(g);
-  size_t flt = (cl_is_depthwise(g) ? cl_dw_plane_floats(g) : cl_gemm_core_workspace(cl_current(), g->k / g->groups)) * t;
+  size_t flt = cl_shifted_ok(g)      ? dots_ws(g)
+               : cl_is_depthwise(g) ? cl_dw_plane_floats(g) * t
+                                    : cl_gemm_core_workspace(cl_current(), g->k / g->groups) * t;
   cl_geom f;
   size_t bwd = flip_geom(g, &f) ? weight_floats(g) + cl_forward_workspace(&f)
                : phases_ok(g)    ? phase_ws(g)

@@ -25,6 +25,9 @@ typedef void (*cl_gemm_ukernel)(size_t m, size_t n, size_t kc, const float* a, c
 /* The same tile with B unpacked: row p of B is the nr floats at b + off[p] (stride-1 convolution, no im2col). */
 typedef void (*cl_igemm_ukernel)(size_t m, size_t n, size_t kc, const float* a, const float* b, const ptrdiff_t* off,
                                  float* c, size_t ldc);
+/* Row dot products: c[i·ldc + j] += Σ_{q<len} a[i·lda + q] · b[off[j] + q], i < m, j < n (the filter gradient). */
+typedef void (*cl_dots_ukernel)(size_t m, size_t n, size_t len, const float* a, size_t lda, const float* b,
+                                const ptrdiff_t* off, float* c, size_t ldc);
 /* One output row of a depthwise convolution with stride 1: y[i] = b + Σ_t w[t] · x[i + off[t]], i < len. */
 typedef void (*cl_dw_row)(size_t len, size_t taps, const float* w, const ptrdiff_t* off, const float* x,
                           float b, float* y);
@@ -44,6 +47,8 @@ typedef struct {
   cl_gemm_ukernel gemm_small; /* for matrices of at most mr_small rows */
   int mr_small;
   cl_igemm_ukernel igemm, igemm_small; /* the two tiles reading B at offsets */
+  cl_dots_ukernel dots;
+  int dots_m, dots_n;
   cl_dw_row dw_row;
   cl_dw_3x3 dw3x3;
   cl_dconv_row dconv4, dconv1; /* 4 and 1 output channels per call */

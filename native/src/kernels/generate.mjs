@@ -58,6 +58,37 @@ for (const [isa, mr, nv] of gemmKernels) {
   const ivars = { ...vars, LOADB: vars.LOADB.replaceAll('vload(b + ', 'vload(bp + ') };
   writeFileSync(new URL(`f32_igemm_${mr}x${vars.NR}__${isa}.c`, here), fill(igemmTemplate, ivars));
 }
+// Dot products of rows (the filter gradient of stride-1 convolutions): [isa, rows of a, rows of b].
+export const dotsKernels = [
+  ['avx512', 4, 4],
+  ['avx2', 2, 4],
+  ['sse2', 2, 4],
+  ['wasmsimd', 2, 4],
+  ['scalar', 2, 4],
+];
+const dotsTemplate = readFileSync(new URL('f32-dots.c.in', here), 'utf8');
+for (const [isa, mr, nr] of dotsKernels) {
+  const is = [...Array(mr).keys()];
+  const js = [...Array(nr).keys()];
+  const vars = {
+    ISA: isa,
+    MR: mr,
+    NR: nr,
+    ROWS: [
+      ...is.map((i) => `  const float* a${i} = a + (${i} < m ? ${i} : m - 1) * lda;`),
+      ...js.map((j) => `  const float* b${j} = b + off[${j} < n ? ${j} : n - 1];`),
+    ].join('\n'),
+    ZERO: is.flatMap((i) => js.map((j) => `  VF acc${i}_${j} = vsplat(0.0f);`)).join('\n'),
+    LOADB: js.map((j) => `    const VF vb${j} = vload(b${j} + q);`).join('\n'),
+    FMA: is
+      .map((i) => [`    const VF va${i} = vload(a${i} + q);`, ...js.map((j) => `    acc${i}_${j} += va${i} * vb${j};`)].join('\n'))
+      .join('\n'),
+    STORE: is
+      .flatMap((i) => js.map((j) => `  if (${i} < m && ${j} < n) c[${i} * ldc + ${j}] += vhsum(acc${i}_${j});`))
+      .join('\n'),
+  };
+  writeFileSync(new URL(`f32_dots_${mr}x${nr}__${isa}.c`, here), fill(dotsTemplate, vars));
+}
 // Direct convolution rows for narrow groups: KB output channels per call.
 const dconvTemplate = readFileSync(new URL('f32-dconv-row.c.in', here), 'utf8');
 for (const isa of Object.keys(lanes)) {

@@ -5,3 +5,4 @@ typedef float VF;
 static inline VF vload(const float* p) { return *p; }
 static inline void vstore(float* p, VF v) { *p = v; }
 static inline VF vsplat(float x) { return x; }
+static inline float vhsum(VF v) { return v; }
