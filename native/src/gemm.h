@@ -21,7 +21,8 @@ typedef struct {
 /* Packs B rows [k0, k0+kc) × columns [n0, n0+nc) into nr-wide strips of kc·nr floats, zero-padded. */
 typedef void (*cl_pack_b)(const void* src, int k0, int kc, int n0, int nc, int nr, float* dst);
 
-/* Packs rows [0, m) × columns [k0, k0+kc) of alpha·A into mr-row panels of kc·mr floats, zero-padded to whole panels. */
+/* Packs rows [0, m) × columns [k0, k0+kc) of alpha·A into mr-row panels of kc·mr floats, zero-padded to whole
+ * panels. */
 void cl_pack_a(const cl_mat* a, int m, int k0, int kc, int mr, float alpha, float* dst);
 
 void cl_pack_b_matrix(const void* src, int k0, int kc, int n0, int nc, int nr, float* dst);

@@ -14,6 +14,8 @@ const NEXT = 3;
 const READY = 4;
 const SLOTS = 16; // per worker w: go at SLOTS + 3w, finished at SLOTS + 3w + 1, ready at SLOTS + 3w + 2
 const STACK_BYTES = 256 * 1024;
+/** Polls before sleeping: jobs often follow within microseconds, and a futex wake-up costs tens of them. */
+const SPINS = 20000;
 
 /** Runs in each worker, in Node (worker_threads) or a browser (Worker): instantiate, then serve jobs forever. */
 const workerSource = `
@@ -30,6 +32,7 @@ function serve({ module, memory, control, id, stackTop }) {
   Atomics.add(ctl, ${READY}, 1);
   Atomics.notify(ctl, ${READY});
   for (;;) {
+    for (let i = 0; i < ${SPINS} && Atomics.load(ctl, go) === seen; i++);
     Atomics.wait(ctl, go, seen);
     seen = Atomics.load(ctl, go);
     const fn = ctl[${FN}], ctx = ctl[${CTX}], tasks = ctl[${TASKS}];
@@ -106,6 +109,7 @@ export class WasmThreads {
       const go = SLOTS + 3 * w;
       const target = Atomics.load(ctl, go);
       let fin = Atomics.load(ctl, go + 1);
+      for (let i = 0; i < SPINS && fin !== target; i++) fin = Atomics.load(ctl, go + 1);
       while (fin !== target) {
         Atomics.wait(ctl, go + 1, fin);
         fin = Atomics.load(ctl, go + 1);
