@@ -3,7 +3,8 @@
  *
  * Everything else in convlab (padding modes, bias, activations, the twenty convolution families, autograd) is
  * written once in TypeScript on top of these. A backend receives plain Float32Arrays laid out row-major and writes
- * into an output it is given, so callers own every allocation and can reuse buffers.
+ * every element of an output it is given (whatever it held before), so callers own every allocation and can reuse
+ * buffers, or hand over uninitialised ones.
  *
  * Convolutions are described in 3-D (depth, height, width): a 2-D convolution is a 3-D one with depth 1 and a
  * 1-D convolution has depth and height 1. Padding here is always zero padding, given per spatial dim as the

@@ -14,6 +14,7 @@ import { getBackend } from '../backend/index.js';
 import type { ConvGeometry } from '../backend/contract.js';
 import { ArgumentError, fmtShape, ShapeError } from '../errors.js';
 import { pad } from '../tensor/shape.js';
+import { uninitialized } from '../tensor/storage.js';
 import { fromOp, numel, Tensor } from '../tensor/tensor.js';
 import {
   checkElements,
@@ -185,7 +186,7 @@ function convNd(op: string, nd: number, input: Tensor, weight: Tensor, opts: Con
   if (plan.prePad !== null) x = pad(x, plan.prePad, plan.mode === 'zeros' ? 'constant' : plan.mode);
   const g = plan.geometry;
   const fullOut = [g.n, g.k, ...plan.outShape.slice(plan.unbatched ? 1 : 2)];
-  const y = new Float32Array(numel(fullOut));
+  const y = uninitialized(numel(fullOut));
   getBackend().convForward(g, x.data, weight.data, bias?.data ?? null, y);
   const xs = x;
   const parents = bias === null ? [xs, weight] : [xs, weight, bias];
@@ -194,11 +195,11 @@ function convNd(op: string, nd: number, input: Tensor, weight: Tensor, opts: Con
     let gx: Tensor | null = null;
     let gw: Tensor | null = null;
     if (xs.requiresGrad) {
-      gx = new Tensor(new Float32Array(xs.size), xs.shape);
+      gx = new Tensor(uninitialized(xs.size), xs.shape);
       backend.convBackwardData(g, gy.data, weight.data, gx.data);
     }
     if (weight.requiresGrad) {
-      gw = new Tensor(new Float32Array(weight.size), weight.shape);
+      gw = new Tensor(uninitialized(weight.size), weight.shape);
       backend.convBackwardFilter(g, xs.data, gy.data, gw.data);
     }
     const grads: (Tensor | null)[] = [gx, gw];

@@ -15,6 +15,7 @@
 import { getBackend } from '../backend/index.js';
 import type { ConvGeometry } from '../backend/contract.js';
 import { ArgumentError, fmtShape, ShapeError } from '../errors.js';
+import { uninitialized } from '../tensor/storage.js';
 import { fromOp, numel, Tensor } from '../tensor/tensor.js';
 import {
   checkElements,
@@ -159,7 +160,7 @@ function convTransposeNd(
   const g = plan.geometry;
   const x = plan.unbatched ? input.reshape([1, ...input.shape]) : input;
   const fullOut = [g.n, g.c, ...plan.outShape.slice(plan.unbatched ? 1 : 2)];
-  const y = new Float32Array(numel(fullOut));
+  const y = uninitialized(numel(fullOut));
   const backend = getBackend();
   backend.convBackwardData(g, x.data, weight.data, y);
   if (bias !== null) {
@@ -177,11 +178,11 @@ function convTransposeNd(
     let gx: Tensor | null = null;
     let gw: Tensor | null = null;
     if (x.requiresGrad) {
-      gx = new Tensor(new Float32Array(x.size), x.shape);
+      gx = new Tensor(uninitialized(x.size), x.shape);
       be.convForward(g, gy.data, weight.data, null, gx.data);
     }
     if (weight.requiresGrad) {
-      gw = new Tensor(new Float32Array(weight.size), weight.shape);
+      gw = new Tensor(uninitialized(weight.size), weight.shape);
       be.convBackwardFilter(g, gy.data, x.data, gw.data);
     }
     const grads: (Tensor | null)[] = [gx, gw];
