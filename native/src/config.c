@@ -5,7 +5,8 @@
 #include "convlab.h"
 
 #define GEMM(name) void name(size_t, size_t, size_t, const float*, const float*, float*, size_t);
-#define IGEMM(name) void name(size_t, size_t, size_t, const float*, const float*, const ptrdiff_t*, float*, size_t);
+#define IGEMM(name) \
+  void name(size_t, size_t, size_t, const float*, const float*, const ptrdiff_t*, float*, size_t, const float*);
 #define DOTS(name) \
   void name(size_t, size_t, size_t, const float*, size_t, const float*, const ptrdiff_t*, float*, size_t);
 #define DW(name) void name(size_t, size_t, const float*, const ptrdiff_t*, const float*, float, float*);

@@ -202,6 +202,7 @@ typedef struct {
   size_t image, plane; /* floats per image and per plane of src */
   int n, wp, rows, mpad, q, strips, parts; /* n: the image of this pass */
   const float* apack; /* the weights packed in mr-row panels, group after group */
+  const float* init;  /* what each output starts from: the bias or zeros */
   const ptrdiff_t* off;
   float* ws;
   size_t wsPer;
@@ -223,7 +224,7 @@ static size_t shifted_ws_shared(const cl_geom* g, const cl_config* cfg) {
   int cg = g->c / g->groups, kg = g->k / g->groups, rows = cg * g->kernel[1] * g->kernel[2];
   size_t padded = shifted_padded(g) ? (size_t)g->c * cl_shifted_hp(g) * cl_shifted_wp(g) + cfg->nr + 16 : 0;
   size_t offs = (size_t)rows * sizeof(ptrdiff_t) / sizeof(float) + 16;
-  return padded + offs + (size_t)g->groups * ((kg + cfg->mr - 1) / cfg->mr * cfg->mr) * rows + 16;
+  return padded + offs + (size_t)g->groups * ((kg + cfg->mr - 1) / cfg->mr * cfg->mr) * rows + 16 + g->k + 16;
 }
 static size_t shifted_ws_per(const cl_geom* g, const cl_config* cfg) {
   int kg = g->k / g->groups;
@@ -251,9 +252,9 @@ static void shifted_task(void* ctx, int task, int thread) {
   hi = hi * nr < j->q ? hi * nr : j->q;
   const float* src = j->src + (j->src == j->x ? (size_t)n * j->image : 0) + (size_t)grp * cg * j->plane;
   const float* apack = j->apack + (size_t)grp * j->mpad * j->rows;
-  const float* bias = j->bias ? j->bias + grp * kg : 0;
+  const float* init = j->init + grp * kg; /* the bias, or zeros */
   float* y = j->y + ((size_t)n * g->k + (size_t)grp * kg) * P;
-  int direct = j->wp == oW; /* positions q are output positions: accumulate straight into y */
+  int direct = j->wp == oW; /* positions q are output positions: write straight into y */
   float* cs = j->ws + (size_t)thread * j->wsPer;
   float* tail = cs + (size_t)j->mpad * SHIFT_BLOCK * nr;
   ptrdiff_t reach = j->off[j->rows - 1] + nr;
@@ -261,10 +262,6 @@ static void shifted_task(void* ctx, int task, int thread) {
     int nb = hi - qb < SHIFT_BLOCK * nr ? hi - qb : SHIFT_BLOCK * nr;
     float* c = direct ? y + qb : cs;
     size_t ldc = direct ? (size_t)P : (size_t)SHIFT_BLOCK * nr;
-    for (int k = 0; k < kg; k++) {
-      float b = bias ? bias[k] : 0.0f;
-      for (int i = 0; i < nb; i++) c[k * ldc + i] = b;
-    }
     for (int k0 = 0; k0 < j->rows; k0 += cfg->kc) {
       int kc = j->rows - k0 < cfg->kc ? j->rows - k0 : cfg->kc;
       const float* ap = apack + (size_t)k0 * j->mpad;
@@ -279,14 +276,18 @@ static void shifted_task(void* ctx, int task, int thread) {
               tail[p * nr + t] = e < j->srcEnd ? *e : 0.0f;
             }
           cl_gemm_ukernel pk = small ? cfg->gemm_small : cfg->gemm;
-          for (int i0 = 0; i0 < kg; i0 += mr)
+          for (int i0 = 0; i0 < kg; i0 += mr) {
+            if (k0 == 0)
+              for (int i = i0; i < kg && i < i0 + mr; i++)
+                for (size_t t = 0; t < cols; t++) c[i * ldc + s + t] = init[i];
             pk((size_t)(kg - i0 < mr ? kg - i0 : mr), cols, (size_t)kc, ap + (size_t)i0 * kc, tail, c + i0 * ldc + s,
                ldc);
+          }
           continue;
         }
         for (int i0 = 0; i0 < kg; i0 += mr)
           uk((size_t)(kg - i0 < mr ? kg - i0 : mr), cols, (size_t)kc, ap + (size_t)i0 * kc, b, j->off + k0,
-             c + i0 * ldc + s, ldc);
+             c + i0 * ldc + s, ldc, k0 == 0 ? init + i0 : 0);
       }
     }
     if (direct) continue;
@@ -344,7 +345,10 @@ static void shifted_forward(const cl_geom* g, const float* x, const float* w, co
     }
   }
   j.apack = apack;
-  j.ws = apack + (size_t)g->groups * j.mpad * rows + 16;
+  float* zeros = apack + (size_t)g->groups * j.mpad * rows + 16;
+  if (!bias) memset(zeros, 0, (size_t)g->k * sizeof(float));
+  j.init = bias ? bias : zeros;
+  j.ws = zeros + g->k + 16;
   j.wsPer = shifted_ws_per(g, cfg);
   j.parts = cl_parts_for(g->groups, j.strips);
   for (j.n = 0; j.n < g->n; j.n++) {

@@ -22,9 +22,10 @@ typedef struct {
 /* out[0..kc) of packed A (mr floats per k) times packed B (nr floats per k) accumulated into C. */
 typedef void (*cl_gemm_ukernel)(size_t m, size_t n, size_t kc, const float* a, const float* b, float* c,
                                 size_t ldc);
-/* The same tile with B unpacked: row p of B is the nr floats at b + off[p] (stride-1 convolution, no im2col). */
+/* The same tile with B unpacked: row p of B is the nr floats at b + off[p] (stride-1 convolution, no im2col); with
+ * init, C = init[row] + A·B instead of C += A·B. */
 typedef void (*cl_igemm_ukernel)(size_t m, size_t n, size_t kc, const float* a, const float* b, const ptrdiff_t* off,
-                                 float* c, size_t ldc);
+                                 float* c, size_t ldc, const float* init);
 /* Row dot products: c[i·ldc + j] += Σ_{q<len} a[i·lda + q] · b[off[j] + q], i < m, j < n (the filter gradient). */
 typedef void (*cl_dots_ukernel)(size_t m, size_t n, size_t len, const float* a, size_t lda, const float* b,
                                 const ptrdiff_t* off, float* c, size_t ldc);

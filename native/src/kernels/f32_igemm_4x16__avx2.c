@@ -2,12 +2,13 @@
 /*
  * 4×16 register tile of a GEMM whose B is not packed: row p of B is the 16 floats at b + off[p]. A stride-1
  * convolution reads its receptive fields this way straight from the (zero-padded) input, each row a shifted window
- * of one input plane, so no im2col copy is made. The caller keeps 16 floats readable past every row.
+ * of one input plane, so no im2col copy is made. The caller keeps 16 floats readable past every row. With init
+ * the tile is stored as init[i] + the sum (the first pass over k starts from the bias) instead of added to C.
  */
 #include "isa-avx2.h"
 
 void f32_igemm_4x16__avx2(size_t m, size_t n, size_t kc, const float* a, const float* b, const ptrdiff_t* off,
-                                  float* c, size_t ldc) {
+                                  float* c, size_t ldc, const float* init) {
   VF acc0_0 = vsplat(0.0f);
   VF acc0_1 = vsplat(0.0f);
   VF acc1_0 = vsplat(0.0f);
@@ -34,7 +35,16 @@ void f32_igemm_4x16__avx2(size_t m, size_t n, size_t kc, const float* a, const f
     acc3_1 += a3 * b1;
     a += 4;
   }
-  if (m == 4 && n == 16) {
+  if (m == 4 && n == 16 && init) {
+    vstore(c + 0 * ldc + 0, vsplat(init[0]) + acc0_0);
+    vstore(c + 0 * ldc + 8, vsplat(init[0]) + acc0_1);
+    vstore(c + 1 * ldc + 0, vsplat(init[1]) + acc1_0);
+    vstore(c + 1 * ldc + 8, vsplat(init[1]) + acc1_1);
+    vstore(c + 2 * ldc + 0, vsplat(init[2]) + acc2_0);
+    vstore(c + 2 * ldc + 8, vsplat(init[2]) + acc2_1);
+    vstore(c + 3 * ldc + 0, vsplat(init[3]) + acc3_0);
+    vstore(c + 3 * ldc + 8, vsplat(init[3]) + acc3_1);
+  } else if (m == 4 && n == 16) {
     vstore(c + 0 * ldc + 0, vload(c + 0 * ldc + 0) + acc0_0);
     vstore(c + 0 * ldc + 8, vload(c + 0 * ldc + 8) + acc0_1);
     vstore(c + 1 * ldc + 0, vload(c + 1 * ldc + 0) + acc1_0);
@@ -54,7 +64,7 @@ void f32_igemm_4x16__avx2(size_t m, size_t n, size_t kc, const float* a, const f
     vstore(tile + 48, acc3_0);
     vstore(tile + 56, acc3_1);
     for (size_t i = 0; i < m; i++)
-      for (size_t j = 0; j < n; j++) c[i * ldc + j] += tile[i * 16 + j];
+      for (size_t j = 0; j < n; j++) c[i * ldc + j] = (init ? init[i] : c[i * ldc + j]) + tile[i * 16 + j];
   }
 }
 #ifdef CL_ISA_POP

@@ -2,12 +2,13 @@
 /*
  * 4×48 register tile of a GEMM whose B is not packed: row p of B is the 48 floats at b + off[p]. A stride-1
  * convolution reads its receptive fields this way straight from the (zero-padded) input, each row a shifted window
- * of one input plane, so no im2col copy is made. The caller keeps 48 floats readable past every row.
+ * of one input plane, so no im2col copy is made. The caller keeps 48 floats readable past every row. With init
+ * the tile is stored as init[i] + the sum (the first pass over k starts from the bias) instead of added to C.
  */
 #include "isa-avx512.h"
 
 void f32_igemm_4x48__avx512(size_t m, size_t n, size_t kc, const float* a, const float* b, const ptrdiff_t* off,
-                                  float* c, size_t ldc) {
+                                  float* c, size_t ldc, const float* init) {
   VF acc0_0 = vsplat(0.0f);
   VF acc0_1 = vsplat(0.0f);
   VF acc0_2 = vsplat(0.0f);
@@ -43,7 +44,20 @@ void f32_igemm_4x48__avx512(size_t m, size_t n, size_t kc, const float* a, const
     acc3_2 += a3 * b2;
     a += 4;
   }
-  if (m == 4 && n == 48) {
+  if (m == 4 && n == 48 && init) {
+    vstore(c + 0 * ldc + 0, vsplat(init[0]) + acc0_0);
+    vstore(c + 0 * ldc + 16, vsplat(init[0]) + acc0_1);
+    vstore(c + 0 * ldc + 32, vsplat(init[0]) + acc0_2);
+    vstore(c + 1 * ldc + 0, vsplat(init[1]) + acc1_0);
+    vstore(c + 1 * ldc + 16, vsplat(init[1]) + acc1_1);
+    vstore(c + 1 * ldc + 32, vsplat(init[1]) + acc1_2);
+    vstore(c + 2 * ldc + 0, vsplat(init[2]) + acc2_0);
+    vstore(c + 2 * ldc + 16, vsplat(init[2]) + acc2_1);
+    vstore(c + 2 * ldc + 32, vsplat(init[2]) + acc2_2);
+    vstore(c + 3 * ldc + 0, vsplat(init[3]) + acc3_0);
+    vstore(c + 3 * ldc + 16, vsplat(init[3]) + acc3_1);
+    vstore(c + 3 * ldc + 32, vsplat(init[3]) + acc3_2);
+  } else if (m == 4 && n == 48) {
     vstore(c + 0 * ldc + 0, vload(c + 0 * ldc + 0) + acc0_0);
     vstore(c + 0 * ldc + 16, vload(c + 0 * ldc + 16) + acc0_1);
     vstore(c + 0 * ldc + 32, vload(c + 0 * ldc + 32) + acc0_2);
@@ -71,7 +85,7 @@ void f32_igemm_4x48__avx512(size_t m, size_t n, size_t kc, const float* a, const
     vstore(tile + 160, acc3_1);
     vstore(tile + 176, acc3_2);
     for (size_t i = 0; i < m; i++)
-      for (size_t j = 0; j < n; j++) c[i * ldc + j] += tile[i * 48 + j];
+      for (size_t j = 0; j < n; j++) c[i * ldc + j] = (init ? init[i] : c[i * ldc + j]) + tile[i * 48 + j];
   }
 }
 #ifdef CL_ISA_POP

@@ -2,12 +2,13 @@
 /*
  * 4×4 register tile of a GEMM whose B is not packed: row p of B is the 4 floats at b + off[p]. A stride-1
  * convolution reads its receptive fields this way straight from the (zero-padded) input, each row a shifted window
- * of one input plane, so no im2col copy is made. The caller keeps 4 floats readable past every row.
+ * of one input plane, so no im2col copy is made. The caller keeps 4 floats readable past every row. With init
+ * the tile is stored as init[i] + the sum (the first pass over k starts from the bias) instead of added to C.
  */
 #include "isa-scalar.h"
 
 void f32_igemm_4x4__scalar(size_t m, size_t n, size_t kc, const float* a, const float* b, const ptrdiff_t* off,
-                                  float* c, size_t ldc) {
+                                  float* c, size_t ldc, const float* init) {
   VF acc0_0 = vsplat(0.0f);
   VF acc0_1 = vsplat(0.0f);
   VF acc0_2 = vsplat(0.0f);
@@ -52,7 +53,24 @@ void f32_igemm_4x4__scalar(size_t m, size_t n, size_t kc, const float* a, const 
     acc3_3 += a3 * b3;
     a += 4;
   }
-  if (m == 4 && n == 4) {
+  if (m == 4 && n == 4 && init) {
+    vstore(c + 0 * ldc + 0, vsplat(init[0]) + acc0_0);
+    vstore(c + 0 * ldc + 1, vsplat(init[0]) + acc0_1);
+    vstore(c + 0 * ldc + 2, vsplat(init[0]) + acc0_2);
+    vstore(c + 0 * ldc + 3, vsplat(init[0]) + acc0_3);
+    vstore(c + 1 * ldc + 0, vsplat(init[1]) + acc1_0);
+    vstore(c + 1 * ldc + 1, vsplat(init[1]) + acc1_1);
+    vstore(c + 1 * ldc + 2, vsplat(init[1]) + acc1_2);
+    vstore(c + 1 * ldc + 3, vsplat(init[1]) + acc1_3);
+    vstore(c + 2 * ldc + 0, vsplat(init[2]) + acc2_0);
+    vstore(c + 2 * ldc + 1, vsplat(init[2]) + acc2_1);
+    vstore(c + 2 * ldc + 2, vsplat(init[2]) + acc2_2);
+    vstore(c + 2 * ldc + 3, vsplat(init[2]) + acc2_3);
+    vstore(c + 3 * ldc + 0, vsplat(init[3]) + acc3_0);
+    vstore(c + 3 * ldc + 1, vsplat(init[3]) + acc3_1);
+    vstore(c + 3 * ldc + 2, vsplat(init[3]) + acc3_2);
+    vstore(c + 3 * ldc + 3, vsplat(init[3]) + acc3_3);
+  } else if (m == 4 && n == 4) {
     vstore(c + 0 * ldc + 0, vload(c + 0 * ldc + 0) + acc0_0);
     vstore(c + 0 * ldc + 1, vload(c + 0 * ldc + 1) + acc0_1);
     vstore(c + 0 * ldc + 2, vload(c + 0 * ldc + 2) + acc0_2);
@@ -88,7 +106,7 @@ void f32_igemm_4x4__scalar(size_t m, size_t n, size_t kc, const float* a, const 
     vstore(tile + 14, acc3_2);
     vstore(tile + 15, acc3_3);
     for (size_t i = 0; i < m; i++)
-      for (size_t j = 0; j < n; j++) c[i * ldc + j] += tile[i * 4 + j];
+      for (size_t j = 0; j < n; j++) c[i * ldc + j] = (init ? init[i] : c[i * ldc + j]) + tile[i * 4 + j];
   }
 }
 #ifdef CL_ISA_POP

@@ -2,12 +2,13 @@
 /*
  * 6×8 register tile of a GEMM whose B is not packed: row p of B is the 8 floats at b + off[p]. A stride-1
  * convolution reads its receptive fields this way straight from the (zero-padded) input, each row a shifted window
- * of one input plane, so no im2col copy is made. The caller keeps 8 floats readable past every row.
+ * of one input plane, so no im2col copy is made. The caller keeps 8 floats readable past every row. With init
+ * the tile is stored as init[i] + the sum (the first pass over k starts from the bias) instead of added to C.
  */
 #include "isa-wasmsimd.h"
 
 void f32_igemm_6x8__wasmsimd(size_t m, size_t n, size_t kc, const float* a, const float* b, const ptrdiff_t* off,
-                                  float* c, size_t ldc) {
+                                  float* c, size_t ldc, const float* init) {
   VF acc0_0 = vsplat(0.0f);
   VF acc0_1 = vsplat(0.0f);
   VF acc1_0 = vsplat(0.0f);
@@ -44,7 +45,20 @@ void f32_igemm_6x8__wasmsimd(size_t m, size_t n, size_t kc, const float* a, cons
     acc5_1 += a5 * b1;
     a += 6;
   }
-  if (m == 6 && n == 8) {
+  if (m == 6 && n == 8 && init) {
+    vstore(c + 0 * ldc + 0, vsplat(init[0]) + acc0_0);
+    vstore(c + 0 * ldc + 4, vsplat(init[0]) + acc0_1);
+    vstore(c + 1 * ldc + 0, vsplat(init[1]) + acc1_0);
+    vstore(c + 1 * ldc + 4, vsplat(init[1]) + acc1_1);
+    vstore(c + 2 * ldc + 0, vsplat(init[2]) + acc2_0);
+    vstore(c + 2 * ldc + 4, vsplat(init[2]) + acc2_1);
+    vstore(c + 3 * ldc + 0, vsplat(init[3]) + acc3_0);
+    vstore(c + 3 * ldc + 4, vsplat(init[3]) + acc3_1);
+    vstore(c + 4 * ldc + 0, vsplat(init[4]) + acc4_0);
+    vstore(c + 4 * ldc + 4, vsplat(init[4]) + acc4_1);
+    vstore(c + 5 * ldc + 0, vsplat(init[5]) + acc5_0);
+    vstore(c + 5 * ldc + 4, vsplat(init[5]) + acc5_1);
+  } else if (m == 6 && n == 8) {
     vstore(c + 0 * ldc + 0, vload(c + 0 * ldc + 0) + acc0_0);
     vstore(c + 0 * ldc + 4, vload(c + 0 * ldc + 4) + acc0_1);
     vstore(c + 1 * ldc + 0, vload(c + 1 * ldc + 0) + acc1_0);
@@ -72,7 +86,7 @@ void f32_igemm_6x8__wasmsimd(size_t m, size_t n, size_t kc, const float* a, cons
     vstore(tile + 40, acc5_0);
     vstore(tile + 44, acc5_1);
     for (size_t i = 0; i < m; i++)
-      for (size_t j = 0; j < n; j++) c[i * ldc + j] += tile[i * 8 + j];
+      for (size_t j = 0; j < n; j++) c[i * ldc + j] = (init ? init[i] : c[i * ldc + j]) + tile[i * 8 + j];
   }
 }
 #ifdef CL_ISA_POP

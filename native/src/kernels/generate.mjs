@@ -55,7 +55,11 @@ for (const [isa, mr, nv] of gemmKernels) {
   const vars = gemm(isa, mr, nv);
   writeFileSync(new URL(`f32_gemm_${mr}x${vars.NR}__${isa}.c`, here), fill(gemmTemplate, vars));
   // The same tile reading B rows at offsets (stride-1 convolution without im2col).
-  const ivars = { ...vars, LOADB: vars.LOADB.replaceAll('vload(b + ', 'vload(bp + ') };
+  const vw = lanes[isa];
+  const INITSTORE = [...Array(mr).keys()]
+    .flatMap((i) => [...Array(nv).keys()].map((v) => `    vstore(c + ${i} * ldc + ${v * vw}, vsplat(init[${i}]) + acc${i}_${v});`))
+    .join('\n');
+  const ivars = { ...vars, LOADB: vars.LOADB.replaceAll('vload(b + ', 'vload(bp + '), INITSTORE };
   writeFileSync(new URL(`f32_igemm_${mr}x${vars.NR}__${isa}.c`, here), fill(igemmTemplate, ivars));
 }
 // Dot products of rows (the filter gradient of stride-1 convolutions): [isa, rows of a, rows of b].
