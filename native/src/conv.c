@@ -210,6 +210,13 @@ typedef struct {
 
 enum { SHIFT_BLOCK = 4 }; /* strips per block of output positions */
 
+/* Depth of one pass over k: whole when at most 640 (B is never packed, so only the A panel and the passes over C
+ * depend on it), else balanced passes. */
+static int shifted_kc(int rows) {
+  int passes = (rows + 639) / 640;
+  return (rows + passes - 1) / passes;
+}
+
 int cl_shifted_ok(const cl_geom* g) { return direct_ok(g) && !cl_is_depthwise(g) && !is_narrow(g); }
 
 int cl_shifted_hp(const cl_geom* g) { return g->out[1] + g->dil[1] * (g->kernel[1] - 1); }
@@ -228,7 +235,9 @@ static size_t shifted_ws_shared(const cl_geom* g, const cl_config* cfg) {
 }
 static size_t shifted_ws_per(const cl_geom* g, const cl_config* cfg) {
   int kg = g->k / g->groups;
-  return (size_t)((kg + cfg->mr - 1) / cfg->mr * cfg->mr) * SHIFT_BLOCK * cfg->nr + (size_t)cfg->kc * cfg->nr + 16;
+  int rows = g->c / g->groups * g->kernel[1] * g->kernel[2];
+  size_t block = (size_t)((kg + cfg->mr - 1) / cfg->mr * cfg->mr) * SHIFT_BLOCK * cfg->nr;
+  return block + (size_t)shifted_kc(rows) * cfg->nr + 16;
 }
 
 static void pad_task(void* ctx, int c, int thread) {
@@ -258,12 +267,13 @@ static void shifted_task(void* ctx, int task, int thread) {
   float* cs = j->ws + (size_t)thread * j->wsPer;
   float* tail = cs + (size_t)j->mpad * SHIFT_BLOCK * nr;
   ptrdiff_t reach = j->off[j->rows - 1] + nr;
+  int kcMax = shifted_kc(j->rows);
   for (int qb = lo; qb < hi; qb += SHIFT_BLOCK * nr) {
     int nb = hi - qb < SHIFT_BLOCK * nr ? hi - qb : SHIFT_BLOCK * nr;
     float* c = direct ? y + qb : cs;
     size_t ldc = direct ? (size_t)P : (size_t)SHIFT_BLOCK * nr;
-    for (int k0 = 0; k0 < j->rows; k0 += cfg->kc) {
-      int kc = j->rows - k0 < cfg->kc ? j->rows - k0 : cfg->kc;
+    for (int k0 = 0; k0 < j->rows; k0 += kcMax) {
+      int kc = j->rows - k0 < kcMax ? j->rows - k0 : kcMax;
       const float* ap = apack + (size_t)k0 * j->mpad;
       for (int s = 0; s < nb; s += nr) {
         size_t cols = (size_t)(nb - s < nr ? nb - s : nr);
@@ -339,8 +349,8 @@ static void shifted_forward(const cl_geom* g, const float* x, const float* w, co
   float* apack = next;
   for (int grp = 0; grp < g->groups; grp++) {
     cl_mat a = {w + (size_t)grp * kg * rows, rows, 0};
-    for (int k0 = 0; k0 < rows; k0 += cfg->kc) {
-      int kc = rows - k0 < cfg->kc ? rows - k0 : cfg->kc;
+    for (int k0 = 0, kcMax = shifted_kc(rows); k0 < rows; k0 += kcMax) {
+      int kc = rows - k0 < kcMax ? rows - k0 : kcMax;
       cl_pack_a(&a, kg, k0, kc, mr, 1.0f, apack + (size_t)grp * j.mpad * rows + (size_t)k0 * j.mpad);
     }
   }
