@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Tuning aid for the C kernels (the side-by-side benchmark with the peers is bench/): GFLOP/s of cases A–G of
 // issue 5 and the backward of A, medians after warm-up, through the backend contract.
-// Usage: npx tsc -p native/perf.tsconfig.json && CONVLAB_THREADS=1 node native/perf.mjs native|wasm [kernels]
+// Usage: node node_modules/typescript/bin/tsc -p native/perf.tsconfig.json && CONVLAB_THREADS=1 node native/perf.mjs native|wasm [kernels]
 const { setBackend } = await import('../out/perf/src/backend/index.js');
 const name = process.argv[2] ?? 'native';
 const be = setBackend(name);
