@@ -35,6 +35,8 @@ export const wasmSources = [
   'src/kernels/f32_dwconv_row__wasmsimd.c',
   'src/kernels/f32_dwconv_row__scalar.c',
   'src/kernels/f32_dwconv_3x3__wasmsimd.c',
+  'src/kernels/f32_dwconv_3x3_unpadded__wasmsimd.c',
+  'src/kernels/f32_dwconv_3x3_unpadded__scalar.c',
   'src/kernels/f32_dwconv_3x3__scalar.c',
   'src/kernels/f32_dconv_row_4__wasmsimd.c',
   'src/kernels/f32_dconv_row_1__wasmsimd.c',

@@ -41,6 +41,11 @@ typedef void (*cl_dconv_row)(size_t len, size_t cin, size_t taps, const float* w
 typedef void (*cl_dw_3x3)(size_t rows, size_t len, const float* w, const float* x, size_t xs, size_t dh, size_t dw,
                           float b, float* y, size_t ys);
 
+/* A whole output plane of a stride-1 3×3 depthwise convolution with "same" padding (dh rows, dw columns), read from
+ * the unpadded input; zero holds at least len zeros. */
+typedef void (*cl_dw_3x3u)(size_t rows, size_t len, const float* w, const float* x, size_t dh, size_t dw,
+                           const float* zero, float b, float* y);
+
 typedef struct {
   const char* name;
   cl_gemm_ukernel gemm; /* the main tile */
@@ -52,6 +57,7 @@ typedef struct {
   int dots_m, dots_n;
   cl_dw_row dw_row;
   cl_dw_3x3 dw3x3;
+  cl_dw_3x3u dw3x3u;
   cl_dconv_row dconv4, dconv1; /* 4 and 1 output channels per call */
   int kc; /* depth of a packed panel: keeps an nr-wide strip of B in L1 */
 } cl_config;

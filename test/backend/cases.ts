@@ -57,6 +57,14 @@ export const convCases: [string, ConvGeometry][] = [
     geometry(2, 12, 8, [1, 10, 21], [1, 3, 3], { groups: 2, padding: [0, 2, 2], dilation: [1, 2, 2] }),
   ],
   ['depthwise 3x3', geometry(2, 8, 8, [1, 12, 13], [1, 3, 3], { groups: 8, padding: [0, 1, 1] })],
+  [
+    'depthwise 3x3 same, odd rows, wide (vectors and both edges)',
+    geometry(2, 3, 3, [1, 19, 37], [1, 3, 3], { groups: 3, padding: [0, 1, 1] }),
+  ],
+  [
+    'depthwise 3x3 dilated 2 same, wide',
+    geometry(1, 2, 4, [1, 9, 41], [1, 3, 3], { groups: 2, padding: [0, 2, 2], dilation: [1, 2, 2] }),
+  ],
   ['depthwise multiplier 2', geometry(1, 4, 8, [1, 9, 9], [1, 5, 5], { groups: 4, padding: [0, 2, 2] })],
   [
     'depthwise dilated',

@@ -114,5 +114,8 @@ for (const isa of Object.keys(lanes)) {
 }
 const dw3Template = readFileSync(new URL('f32-dwconv-3x3.c.in', here), 'utf8');
 for (const isa of Object.keys(lanes)) writeFileSync(new URL(`f32_dwconv_3x3__${isa}.c`, here), fill(dw3Template, { ISA: isa }));
+const dw3uTemplate = readFileSync(new URL('f32-dwconv-3x3-unpadded.c.in', here), 'utf8');
+for (const isa of Object.keys(lanes))
+  writeFileSync(new URL(`f32_dwconv_3x3_unpadded__${isa}.c`, here), fill(dw3uTemplate, { ISA: isa }));
 const dwTemplate = readFileSync(new URL('f32-dwconv-row.c.in', here), 'utf8');
 for (const isa of Object.keys(lanes)) writeFileSync(new URL(`f32_dwconv_row__${isa}.c`, here), fill(dwTemplate, { ISA: isa }));
