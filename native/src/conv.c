@@ -94,9 +94,10 @@ void cl_pad_plane(const cl_geom* g, const float* x, float* dst, int hp, int wp) 
       memset(row, 0, (size_t)wp * sizeof(float));
       continue;
     }
-    memset(row, 0, (size_t)lo * sizeof(float));
-    memcpy(row + lo, x + (size_t)ih * g->in[2], (size_t)n * sizeof(float));
-    memset(row + lo + n, 0, (size_t)(wp - lo - n) * sizeof(float));
+    const float* src = x + (size_t)ih * g->in[2];
+    for (int i = 0; i < lo; i++) row[i] = 0;
+    for (int i = 0; i < n; i++) row[lo + i] = src[i];
+    for (int i = lo + n; i < wp; i++) row[i] = 0;
   }
 }
 
