@@ -270,7 +270,7 @@ static void filter_task(void* ctx, int task, int thread) {
  * to hp × wp and gy copied to the padded width (zeros at ow ≥ oW), gw[k][(c, kh, kw)] = Σ_q gy[k][q] ·
  * xpad[c][q + kh·dH·wp + kw·dW], row dot products of two unpacked operands (the dots kernels).
  */
-enum { DOTS_CHUNK = 1024 }; /* positions per pass: a pass's rows of gy and of the input stay in L2 */
+enum { DOTS_CHUNK = 2048 }; /* positions per pass: a pass's rows of gy and of the input stay in L2 */
 
 typedef struct {
   const cl_geom* g;

@@ -6,14 +6,16 @@
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
 #define CL_ISA_POP 1
 #endif
+#include <immintrin.h>
 #define VW 8
 typedef float VF __attribute__((vector_size(32), aligned(4)));
 static inline VF vload(const float* p) { VF v; __builtin_memcpy(&v, p, sizeof v); return v; }
 static inline void vstore(float* p, VF v) { __builtin_memcpy(p, &v, sizeof v); }
 /* A literal: (VF){0} + x would add 0.0 to x first (not foldable, as -0.0 + 0.0 is +0.0). */
 static inline VF vsplat(float x) { return (VF){x, x, x, x, x, x, x, x}; }
+/* Halving in registers, not lane by lane. */
 static inline float vhsum(VF v) {
-  float s = 0;
-  for (int l = 0; l < VW; l++) s += v[l];
-  return s;
+  __m128 a = _mm_add_ps(_mm256_castps256_ps128((__m256)v), _mm256_extractf128_ps((__m256)v, 1));
+  a = _mm_add_ps(a, _mm_movehl_ps(a, a));
+  return _mm_cvtss_f32(_mm_add_ss(a, _mm_movehdup_ps(a)));
 }
