@@ -104,6 +104,26 @@ static size_t phase_ws(const cl_geom* g) {
   return weight_floats(g) + (size_t)g->n * g->c * h.count * w.count + 16 + cl_forward_workspace(&f);
 }
 
+/* Writes a phase's output planes into every s-th position of gx, one plane per task. */
+typedef struct {
+  const cl_geom* g;
+  const float* yp;
+  float* gx;
+  const phase_dim *h, *v;
+  int ph, pw;
+} phase_scatter;
+
+static void scatter_task(void* ctx, int i, int thread) {
+  const phase_scatter* sc = ctx;
+  const cl_geom* g = sc->g;
+  (void)thread;
+  for (int q = 0; q < sc->h->count; q++) {
+    const float* row = sc->yp + ((size_t)i * sc->h->count + q) * sc->v->count;
+    float* out = sc->gx + (size_t)i * cl_plane(g->in) + (size_t)(g->stride[1] * q + sc->ph) * g->in[2] + sc->pw;
+    for (int r = 0; r < sc->v->count; r++) out[(size_t)g->stride[2] * r] = row[r];
+  }
+}
+
 static void phases_backward_data(const cl_geom* g, const float* gy, const float* w, float* gx, float* ws) {
   int cg = g->c / g->groups, kg = g->k / g->groups, kH = g->kernel[1], kW = g->kernel[2];
   int sh = g->stride[1], sw = g->stride[2], iP = cl_plane(g->in);
@@ -135,12 +155,8 @@ static void phases_backward_data(const cl_geom* g, const float* gy, const float*
           }
       float* fws = yp + (size_t)g->n * g->c * h.count * v.count + 16;
       cl_conv_forward(&f, gy, wp, 0, yp, fws);
-      for (size_t i = 0; i < (size_t)g->n * g->c; i++)
-        for (int q = 0; q < h.count; q++) {
-          const float* row = yp + (i * h.count + q) * v.count;
-          float* out = gx + i * iP + (size_t)(sh * q + ph) * g->in[2] + pw;
-          for (int r = 0; r < v.count; r++) out[(size_t)sw * r] = row[r];
-        }
+      phase_scatter sc = {g, yp, gx, &h, &v, ph, pw};
+      cl_parallel_for(g->n * g->c, scatter_task, &sc);
     }
 }
 
