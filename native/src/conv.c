@@ -212,10 +212,9 @@ typedef struct {
   const cl_geom* g;
   const float *x, *bias;
   float* y;
-  const float* src; /* the padded input, or x */
-  const float* srcEnd;
-  size_t image, plane; /* floats per image and per plane of src */
-  int n, wp, rows, mpad, q, strips, parts; /* n: the image of this pass */
+  float* padded;    /* one padded image per thread (unused when the input needs no padding) */
+  size_t image, plane, imageStride; /* floats per image and per plane of src; between the threads' padded images */
+  int n, wp, rows, mpad, q, strips, parts; /* n: the image of this pass (split mode) */
   const float* apack; /* the weights packed in mr-row panels, group after group */
   const float* init;  /* what each output starts from: the bias or zeros */
   const ptrdiff_t* off;
@@ -240,13 +239,19 @@ static int shifted_padded(const cl_geom* g) {
   return cl_shifted_hp(g) != g->in[1] || cl_shifted_wp(g) != g->in[2] || g->pad[1] || g->pad[2];
 }
 
-/* Workspace floats: the padded input and the offsets (shared), the packed weights, then per thread a block of C
- * and a packed tail strip. */
+/* Floats between the threads' padded images (with nr zeros after each for the last windows). */
+static size_t shifted_image_stride(const cl_geom* g, const cl_config* cfg) {
+  if (!shifted_padded(g)) return 0;
+  return ((size_t)g->c * cl_shifted_hp(g) * cl_shifted_wp(g) + cfg->nr + 15) / 16 * 16;
+}
+
+/* Workspace floats: the offsets, the packed weights and the zero bias (shared), then per thread a padded image, a
+ * block of C and a packed tail strip. */
 static size_t shifted_ws_shared(const cl_geom* g, const cl_config* cfg) {
   int cg = g->c / g->groups, kg = g->k / g->groups, rows = cg * g->kernel[1] * g->kernel[2];
-  size_t padded = shifted_padded(g) ? (size_t)g->c * cl_shifted_hp(g) * cl_shifted_wp(g) + cfg->nr + 16 : 0;
   size_t offs = (size_t)rows * sizeof(ptrdiff_t) / sizeof(float) + 16;
-  return padded + offs + (size_t)g->groups * ((kg + cfg->mr - 1) / cfg->mr * cfg->mr) * rows + 16 + g->k + 16;
+  return shifted_image_stride(g, cfg) * cl_threads() + offs +
+         (size_t)g->groups * ((kg + cfg->mr - 1) / cfg->mr * cfg->mr) * rows + 16 + g->k + 16;
 }
 static size_t shifted_ws_per(const cl_geom* g, const cl_config* cfg) {
   int kg = g->k / g->groups;
@@ -255,26 +260,28 @@ static size_t shifted_ws_per(const cl_geom* g, const cl_config* cfg) {
   return block + (size_t)shifted_kc(rows) * cfg->nr + 16;
 }
 
+static void pad_image(const shifted_job* j, int n, float* dst, int c0, int c1) {
+  for (int c = c0; c < c1; c++)
+    cl_pad_plane(j->g, j->x + ((size_t)n * j->g->c + c) * cl_plane(j->g->in), dst + (size_t)c * j->plane,
+                 cl_shifted_hp(j->g), j->wp);
+}
+
 static void pad_task(void* ctx, int c, int thread) {
   shifted_job* j = ctx;
   (void)thread;
-  cl_pad_plane(j->g, j->x + ((size_t)j->n * j->g->c + c) * cl_plane(j->g->in), (float*)j->src + (size_t)c * j->plane,
-               cl_shifted_hp(j->g), j->wp);
+  pad_image(j, j->n, j->padded, c, c + 1);
 }
 
-static void shifted_task(void* ctx, int task, int thread) {
-  shifted_job* j = ctx;
+/* Output positions [lo, hi) of image n, group grp, read from image (its padded copy, or x's image n) whose readable
+ * floats end at end. */
+static void shifted_range(const shifted_job* j, int n, int grp, int lo, int hi, const float* image, const float* end,
+                          int thread) {
   const cl_geom* g = j->g;
   const cl_config* cfg = cl_current();
-  int part = task % j->parts, grp = task / j->parts, n = j->n;
   int cg = g->c / g->groups, kg = g->k / g->groups, P = cl_plane(g->out), oW = g->out[2], nr = cfg->nr;
   int small = kg <= cfg->mr_small, mr = small ? cfg->mr_small : cfg->mr;
   cl_igemm_ukernel uk = small ? cfg->igemm_small : cfg->igemm;
-  int lo, hi;
-  cl_chunk(j->strips, j->parts, part, &lo, &hi);
-  lo *= nr;
-  hi = hi * nr < j->q ? hi * nr : j->q;
-  const float* src = j->src + (j->src == j->x ? (size_t)n * j->image : 0) + (size_t)grp * cg * j->plane;
+  const float* src = image + (size_t)grp * cg * j->plane;
   const float* apack = j->apack + (size_t)grp * j->mpad * j->rows;
   const float* init = j->init + grp * kg; /* the bias, or zeros */
   float* y = j->y + ((size_t)n * g->k + (size_t)grp * kg) * P;
@@ -293,12 +300,12 @@ static void shifted_task(void* ctx, int task, int thread) {
       for (int s = 0; s < nb; s += nr) {
         size_t cols = (size_t)(nb - s < nr ? nb - s : nr);
         const float* b = src + qb + s;
-        if (b + reach > j->srcEnd) {
+        if (b + reach > end) {
           /* The last strip of an unpadded input would read past its end: gather it packed instead. */
           for (int p = 0; p < kc; p++)
             for (int t = 0; t < nr; t++) {
               const float* e = b + j->off[k0 + p] + t;
-              tail[p * nr + t] = e < j->srcEnd ? *e : 0.0f;
+              tail[p * nr + t] = e < end ? *e : 0.0f;
             }
           cl_gemm_ukernel pk = small ? cfg->gemm_small : cfg->gemm;
           for (int i0 = 0; i0 < kg; i0 += mr) {
@@ -329,6 +336,38 @@ static void shifted_task(void* ctx, int task, int thread) {
   }
 }
 
+/* The readable end of an unpadded input: the windows of the last image must not read past it. */
+static const float* input_end(const shifted_job* j) { return j->x + (size_t)j->g->n * j->image; }
+
+/* Split mode (few images): a part of one group of image j->n, read from the shared padded copy. */
+static void shifted_task(void* ctx, int task, int thread) {
+  const shifted_job* j = ctx;
+  int part = task % j->parts, grp = task / j->parts, nr = cl_current()->nr, lo, hi;
+  cl_chunk(j->strips, j->parts, part, &lo, &hi);
+  lo *= nr;
+  hi = hi * nr < j->q ? hi * nr : j->q;
+  if (hi <= lo) return;
+  if (j->imageStride)
+    shifted_range(j, j->n, grp, lo, hi, j->padded, j->padded + j->image + nr, thread);
+  else
+    shifted_range(j, j->n, grp, lo, hi, j->x + (size_t)j->n * j->image, input_end(j), thread);
+}
+
+/* Image mode (at least two images per thread): a whole image per task, padded into the thread's own buffer. */
+static void image_task(void* ctx, int n, int thread) {
+  const shifted_job* j = ctx;
+  int nr = cl_current()->nr;
+  const float* image = j->x + (size_t)n * j->image;
+  const float* end = input_end(j);
+  if (j->imageStride) {
+    float* mine = j->padded + (size_t)thread * j->imageStride;
+    pad_image(j, n, mine, 0, j->g->c);
+    image = mine;
+    end = mine + j->image + nr;
+  }
+  for (int grp = 0; grp < j->g->groups; grp++) shifted_range(j, n, grp, 0, j->q, image, end, thread);
+}
+
 static void shifted_forward(const cl_geom* g, const float* x, const float* w, const float* bias, float* y,
                             float* ws) {
   const cl_config* cfg = cl_current();
@@ -343,17 +382,12 @@ static void shifted_forward(const cl_geom* g, const float* x, const float* w, co
   j.strips = (j.q + cfg->nr - 1) / cfg->nr;
   j.image = (size_t)g->c * j.plane;
   float* next = ws;
-  int padded = shifted_padded(g);
-  if (padded) {
-    /* One image at a time, so that its padded copy is still in cache when the GEMM reads it. */
-    j.src = next;
-    j.srcEnd = next + j.image + cfg->nr;
-    next += (j.image + cfg->nr + 15) / 16 * 16; /* keeps the offsets below 64-byte aligned */
-    memset((float*)j.srcEnd - cfg->nr, 0, (size_t)cfg->nr * sizeof(float));
-  } else {
-    j.src = x;
-    j.srcEnd = x + g->n * j.image;
-  }
+  j.imageStride = shifted_image_stride(g, cfg);
+  j.padded = next;
+  next += j.imageStride * cl_threads();
+  /* The nr floats after each padded image are read (by windows whose columns are dropped): keep them finite. */
+  for (int t = 0; j.imageStride && t < cl_threads(); t++)
+    memset(j.padded + t * j.imageStride + j.image, 0, (size_t)cfg->nr * sizeof(float));
   ptrdiff_t* off = (ptrdiff_t*)next;
   for (int r = 0; r < rows; r++) {
     int c = r / taps, t = r % taps;
@@ -375,9 +409,14 @@ static void shifted_forward(const cl_geom* g, const float* x, const float* w, co
   j.init = bias ? bias : zeros;
   j.ws = zeros + g->k + 16;
   j.wsPer = shifted_ws_per(g, cfg);
+  if (g->n >= 2 * cl_threads()) {
+    cl_parallel_for(g->n, image_task, &j);
+    return;
+  }
+  /* Few images: one at a time, padded by every thread into one copy that is still in cache when the GEMM reads it. */
   j.parts = cl_parts_for(g->groups, j.strips);
   for (j.n = 0; j.n < g->n; j.n++) {
-    if (padded) cl_parallel_for(g->c, pad_task, &j);
+    if (j.imageStride) cl_parallel_for(g->c, pad_task, &j);
     cl_parallel_for(g->groups * j.parts, shifted_task, &j);
   }
 }

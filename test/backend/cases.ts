@@ -45,6 +45,8 @@ export const convCases: [string, ConvGeometry][] = [
     'unpadded 2x5 dilated, batch 2 (reads end at the input)',
     geometry(2, 7, 19, [1, 12, 40], [1, 2, 5], { dilation: [1, 2, 3] }),
   ],
+  ['batch 5: an image per task', geometry(5, 6, 10, [1, 9, 13], [1, 3, 3], { padding: [0, 1, 1] })],
+  ['1x1 batch 4: an image per task, read in place', geometry(4, 7, 9, [1, 5, 11], [1, 1, 1])],
   ['two passes over k (720 rows)', geometry(1, 80, 9, [1, 7, 9], [1, 3, 3], { padding: [0, 1, 1] })],
   ['deep reduction (> kc)', geometry(1, 37, 5, [1, 8, 8], [1, 3, 3], { padding: [0, 1, 1] })],
   ['groups 3', geometry(2, 6, 9, [1, 10, 10], [1, 3, 3], { groups: 3, padding: [0, 1, 1] })],
