@@ -340,6 +340,15 @@ static void shifted_range(const shifted_job* j, int n, int grp, int lo, int hi, 
 static const float* input_end(const shifted_job* j) { return j->x + (size_t)j->g->n * j->image; }
 
 /* Split mode (few images): a part of one group of image j->n, read from the shared padded copy. */
+void cl_window_offsets(const cl_geom* g, int wp, size_t plane, ptrdiff_t* off) {
+  int taps = g->kernel[1] * g->kernel[2], rows = g->c / g->groups * taps;
+  for (int r = 0; r < rows; r++) {
+    int c = r / taps, t = r % taps;
+    off[r] = (ptrdiff_t)c * (ptrdiff_t)plane + (ptrdiff_t)(t / g->kernel[2]) * g->dil[1] * wp +
+             (t % g->kernel[2]) * g->dil[2];
+  }
+}
+
 static void shifted_task(void* ctx, int task, int thread) {
   const shifted_job* j = ctx;
   int part = task % j->parts, grp = task / j->parts, nr = cl_current()->nr, lo, hi;
@@ -389,10 +398,7 @@ static void shifted_forward(const cl_geom* g, const float* x, const float* w, co
   for (int t = 0; j.imageStride && t < cl_threads(); t++)
     memset(j.padded + t * j.imageStride + j.image, 0, (size_t)cfg->nr * sizeof(float));
   ptrdiff_t* off = (ptrdiff_t*)next;
-  for (int r = 0; r < rows; r++) {
-    int c = r / taps, t = r % taps;
-    off[r] = (ptrdiff_t)c * j.plane + (ptrdiff_t)(t / g->kernel[2]) * g->dil[1] * j.wp + (t % g->kernel[2]) * g->dil[2];
-  }
+  cl_window_offsets(g, j.wp, j.plane, off);
   j.off = off;
   next += (size_t)rows * sizeof(ptrdiff_t) / sizeof(float) + 16;
   float* apack = next;

@@ -34,6 +34,9 @@ int cl_parts_for(int items, int strips);
 int cl_shifted_ok(const cl_geom* g);
 int cl_shifted_hp(const cl_geom* g);
 int cl_shifted_wp(const cl_geom* g);
+/* Where row (c, kh, kw) of a group's im2col matrix starts in its input zero-padded to planes of plane floats, each
+ * wp wide. */
+void cl_window_offsets(const cl_geom* g, int wp, size_t plane, ptrdiff_t* off);
 /* Workspace floats per thread of cl_conv_forward's GEMM and direct paths. */
 size_t cl_forward_ws_per(const cl_geom* g);
 /* Workspace floats of a whole cl_conv_forward call (every thread). */

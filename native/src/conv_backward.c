@@ -368,10 +368,7 @@ static void dots_backward_filter(const cl_geom* g, const float* x, const float* 
   memset(j.xpad + (size_t)g->n * j.image, 0, 32 * sizeof(float)); /* the last windows read up to 15 floats past */
   j.gypad = ws + xfloats;
   ptrdiff_t* off = (ptrdiff_t*)(j.gypad + ((size_t)g->n * g->k * j.qlen + 16 + 15) / 16 * 16);
-  for (int r = 0; r < j.rows; r++) {
-    int c = r / taps, t = r % taps;
-    off[r] = (ptrdiff_t)c * j.plane + (ptrdiff_t)(t / g->kernel[2]) * g->dil[1] * j.wp + (t % g->kernel[2]) * g->dil[2];
-  }
+  cl_window_offsets(g, j.wp, j.plane, off);
   j.off = off;
   cl_parallel_for(g->n * g->c, dots_pad_x, &j);
   cl_parallel_for(g->n * g->k, dots_pad_gy, &j);
