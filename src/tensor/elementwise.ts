@@ -33,6 +33,29 @@ function broadcastStrides(shape: readonly number[], out: readonly number[]): num
   return out.map((_, i) => (i < lead || shape[i - lead] === 1 ? 0 : s[i - lead]!));
 }
 
+/**
+ * The four arithmetic ops on equal shapes, each in a loop of its own: the shared loop below calls a different
+ * closure for every op, which V8 cannot inline (mul over 200,704 floats: about 5 ns an element against 1).
+ */
+function arithmeticLoop(op: string, a: Float32Array, b: Float32Array, out: Float32Array): boolean {
+  switch (op) {
+    case 'add':
+      for (let i = 0; i < out.length; i++) out[i] = a[i]! + b[i]!;
+      return true;
+    case 'sub':
+      for (let i = 0; i < out.length; i++) out[i] = a[i]! - b[i]!;
+      return true;
+    case 'mul':
+      for (let i = 0; i < out.length; i++) out[i] = a[i]! * b[i]!;
+      return true;
+    case 'div':
+      for (let i = 0; i < out.length; i++) out[i] = a[i]! / b[i]!;
+      return true;
+    default:
+      return false;
+  }
+}
+
 function binaryMap(
   op: string,
   a: Tensor,
@@ -47,7 +70,7 @@ function binaryMap(
     a.shape.every((d, i) => d === b.shape[i])
   ) {
     const out = new Float32Array(ad.length);
-    for (let i = 0; i < out.length; i++) out[i] = f(ad[i]!, bd[i]!);
+    if (!arithmeticLoop(op, ad, bd, out)) for (let i = 0; i < out.length; i++) out[i] = f(ad[i]!, bd[i]!);
     return [out, [...a.shape]];
   }
   const shape = broadcastShapes(op, a.shape, b.shape);
@@ -99,16 +122,13 @@ function unaryMap(x: Tensor, f: (v: number) => number): Float32Array {
  * inline (sigmoid over 200,704 floats: 3.4 ms against 2.3), and relu's loops are branch-free, since a branch on the
  * sign of activations mispredicts half the time (1.2 ms against 0.4).
  */
-function unaryLoop(x: Tensor, op: 'relu' | 'reluMask' | 'neg' | 'exp' | 'sigmoid'): Float32Array {
+function unaryLoop(x: Tensor, op: 'relu' | 'neg' | 'exp' | 'sigmoid'): Float32Array {
   const d = x.data;
   const out = new Float32Array(d.length);
   switch (op) {
     case 'relu':
       // (v + |v|) / 2: exact for float32 values in double arithmetic, and NaN stays NaN.
       for (let i = 0; i < d.length; i++) out[i] = (d[i]! + Math.abs(d[i]!)) * 0.5;
-      break;
-    case 'reluMask':
-      for (let i = 0; i < d.length; i++) out[i] = +(d[i]! > 0);
       break;
     case 'neg':
       for (let i = 0; i < d.length; i++) out[i] = -d[i]!;
@@ -220,9 +240,12 @@ function maskOf(x: Tensor, f: (v: number) => number): Tensor {
 }
 
 export function relu(x: Tensor): Tensor {
-  return fromOp(unaryLoop(x, 'relu'), x.shape, 'relu', [x], (g) => [
-    mul(g, new Tensor(unaryLoop(x, 'reluMask'), x.shape)),
-  ]);
+  return fromOp(unaryLoop(x, 'relu'), x.shape, 'relu', [x], (g) => {
+    // g where x > 0, else 0 (g · 0: an infinite g still gives NaN there, as g · mask does in PyTorch).
+    const gx = new Float32Array(g.data.length);
+    for (let i = 0; i < gx.length; i++) gx[i] = g.data[i]! * +(x.data[i]! > 0);
+    return [new Tensor(gx, x.shape)];
+  });
 }
 
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
