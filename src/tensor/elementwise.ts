@@ -242,8 +242,10 @@ function maskOf(x: Tensor, f: (v: number) => number): Tensor {
 export function relu(x: Tensor): Tensor {
   return fromOp(unaryLoop(x, 'relu'), x.shape, 'relu', [x], (g) => {
     // g where x > 0, else 0 (g · 0: an infinite g still gives NaN there, as g · mask does in PyTorch).
-    const gx = new Float32Array(g.data.length);
-    for (let i = 0; i < gx.length; i++) gx[i] = g.data[i]! * +(x.data[i]! > 0);
+    const gd = g.data;
+    const xd = x.data;
+    const gx = new Float32Array(gd.length);
+    for (let i = 0; i < gx.length; i++) gx[i] = gd[i]! * +(xd[i]! > 0);
     return [new Tensor(gx, x.shape)];
   });
 }
