@@ -3,6 +3,7 @@
  * Each backward rule is one line; the autograd walker sums broadcast gradients back to each parent's shape.
  */
 import { ArgumentError, fmtShape, ShapeError } from '../errors.js';
+import { uninitialized } from './storage.js';
 import { fromOp, numel, stridesOf, Tensor, type TensorLike } from './tensor.js';
 
 function asTensor(x: TensorLike): Tensor {
@@ -69,12 +70,12 @@ function binaryMap(
     a.shape.length === b.shape.length &&
     a.shape.every((d, i) => d === b.shape[i])
   ) {
-    const out = new Float32Array(ad.length);
+    const out = uninitialized(ad.length);
     if (!arithmeticLoop(op, ad, bd, out)) for (let i = 0; i < out.length; i++) out[i] = f(ad[i]!, bd[i]!);
     return [out, [...a.shape]];
   }
   const shape = broadcastShapes(op, a.shape, b.shape);
-  const out = new Float32Array(numel(shape));
+  const out = uninitialized(numel(shape));
   if (bd.length === 1 && ad.length === out.length) {
     const y = bd[0]!;
     for (let i = 0; i < out.length; i++) out[i] = f(ad[i]!, y);
@@ -111,7 +112,7 @@ function binaryMap(
 }
 
 function unaryMap(x: Tensor, f: (v: number) => number): Float32Array {
-  const out = new Float32Array(x.data.length);
+  const out = uninitialized(x.data.length);
   const d = x.data;
   for (let i = 0; i < d.length; i++) out[i] = f(d[i]!);
   return out;
@@ -124,7 +125,7 @@ function unaryMap(x: Tensor, f: (v: number) => number): Float32Array {
  */
 function unaryLoop(x: Tensor, op: 'relu' | 'neg' | 'exp' | 'sigmoid'): Float32Array {
   const d = x.data;
-  const out = new Float32Array(d.length);
+  const out = uninitialized(d.length);
   switch (op) {
     case 'relu':
       // (v + |v|) / 2: exact for float32 values in double arithmetic, and NaN stays NaN.
@@ -244,7 +245,7 @@ export function relu(x: Tensor): Tensor {
     // g where x > 0, else 0 (g · 0: an infinite g still gives NaN there, as g · mask does in PyTorch).
     const gd = g.data;
     const xd = x.data;
-    const gx = new Float32Array(gd.length);
+    const gx = uninitialized(gd.length);
     for (let i = 0; i < gx.length; i++) gx[i] = gd[i]! * +(xd[i]! > 0);
     return [new Tensor(gx, x.shape)];
   });

@@ -1,5 +1,5 @@
 /**
- * Storage for `n` floats that the caller overwrites entirely, such as the outputs of backend primitives.
+ * Storage for `n` floats that the caller overwrites entirely: the outputs of backend primitives and element-wise ops.
  *
  * `new Float32Array(n)` zero-fills, which for a 1.6 MB feature map costs about as much as the depthwise
  * convolution that writes it. In Node, `Buffer.allocUnsafeSlow` gives memory that is not zeroed (and not taken from
