@@ -214,12 +214,24 @@ export function biasGrad(gy: Tensor, k: number): Tensor {
   const n = gy.shape[0]!;
   const plane = gy.size / (n * k);
   const gb = new Float32Array(k);
+  const gd = gy.data;
   for (let b = 0; b < n; b++) {
     for (let c = 0; c < k; c++) {
       const off = (b * k + c) * plane;
-      let acc = 0;
-      for (let i = 0; i < plane; i++) acc += gy.data[off + i]!;
-      gb[c]! += acc;
+      // Four partial sums: one running sum would wait on each add in turn.
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      let i = 0;
+      for (; i + 4 <= plane; i += 4) {
+        a0 += gd[off + i]!;
+        a1 += gd[off + i + 1]!;
+        a2 += gd[off + i + 2]!;
+        a3 += gd[off + i + 3]!;
+      }
+      for (; i < plane; i++) a0 += gd[off + i]!;
+      gb[c]! += a0 + a1 + (a2 + a3);
     }
   }
   return new Tensor(gb, [k]);
