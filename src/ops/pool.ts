@@ -144,7 +144,8 @@ export function maxPool2d(x: Tensor, kernelSize: IntOrTuple, opts: PoolOptions =
   else maxPoolClipped(x.data, pl, out, argmax);
   return fromOp(out, outShapeOf(pl), 'maxPool2d', [x], (g) => {
     const gx = new Float32Array(x.size);
-    for (let o = 0; o < out.length; o++) if (argmax[o]! >= 0) gx[argmax[o]!]! += g.data[o]!;
+    const gd = g.data;
+    for (let o = 0; o < out.length; o++) if (argmax[o]! >= 0) gx[argmax[o]!]! += gd[o]!;
     return [new Tensor(gx, x.shape)];
   });
 }
