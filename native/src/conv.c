@@ -86,7 +86,11 @@ static int is_narrow(const cl_geom* g) {
 }
 
 
-/* The zero-padded copy of one input plane that the depthwise kernels read: height oH + dH(kH−1), width likewise. */
+/* The zero-padded plane a stride-1 kernel reads: height oH + dH(kH−1), width oW + dW(kW−1). */
+int cl_padded_h(const cl_geom* g) { return g->out[1] + g->dil[1] * (g->kernel[1] - 1); }
+int cl_padded_w(const cl_geom* g) { return g->out[2] + g->dil[2] * (g->kernel[2] - 1); }
+
+/* The zero-padded copy of one input plane, hp × wp. */
 void cl_pad_plane(const cl_geom* g, const float* x, float* dst, int hp, int wp) {
   int lo = g->pad[2] < wp ? g->pad[2] : wp;
   int n = g->in[2] < wp - lo ? g->in[2] : wp - lo;
@@ -105,7 +109,7 @@ void cl_pad_plane(const cl_geom* g, const float* x, float* dst, int hp, int wp) 
 }
 
 size_t cl_dw_plane_floats(const cl_geom* g) {
-  int hp = g->out[1] + g->dil[1] * (g->kernel[1] - 1), wp = g->out[2] + g->dil[2] * (g->kernel[2] - 1) + 64;
+  int hp = cl_padded_h(g), wp = cl_padded_w(g) + 64;
   return (size_t)hp * wp;
 }
 
@@ -121,7 +125,7 @@ static void dw_forward_task(void* ctx, int task, int thread) {
   const cl_geom* g = j->g;
   const cl_config* cfg = cl_current();
   int n = task / g->k, k = task % g->k, kg = g->k / g->groups, c = k / kg;
-  int hp = g->out[1] + g->dil[1] * (g->kernel[1] - 1), wp = g->out[2] + g->dil[2] * (g->kernel[2] - 1);
+  int hp = cl_padded_h(g), wp = cl_padded_w(g);
   float* padded = j->ws + (size_t)thread * j->wsPer;
   const float* x = j->x + ((size_t)n * g->c + c) * cl_plane(g->in);
   float b = j->bias ? j->bias[k] : 0.0f;
@@ -153,7 +157,7 @@ static void narrow_forward_task(void* ctx, int task, int thread) {
   const cl_geom* g = j->g;
   const cl_config* cfg = cl_current();
   int n = task / g->groups, grp = task % g->groups, cg = g->c / g->groups, kg = g->k / g->groups;
-  int hp = g->out[1] + g->dil[1] * (g->kernel[1] - 1), wp = g->out[2] + g->dil[2] * (g->kernel[2] - 1);
+  int hp = cl_padded_h(g), wp = cl_padded_w(g);
   int taps = g->kernel[1] * g->kernel[2], P = cl_plane(g->out);
   size_t xs = cl_dw_plane_floats(g);
   float* padded = j->ws + (size_t)thread * j->wsPer;
@@ -236,16 +240,14 @@ static int shifted_kc(int rows) {
 
 int cl_shifted_ok(const cl_geom* g) { return direct_ok(g) && !cl_is_depthwise(g) && !is_narrow(g); }
 
-int cl_shifted_hp(const cl_geom* g) { return g->out[1] + g->dil[1] * (g->kernel[1] - 1); }
-int cl_shifted_wp(const cl_geom* g) { return g->out[2] + g->dil[2] * (g->kernel[2] - 1); }
 static int shifted_padded(const cl_geom* g) {
-  return cl_shifted_hp(g) != g->in[1] || cl_shifted_wp(g) != g->in[2] || g->pad[1] || g->pad[2];
+  return cl_padded_h(g) != g->in[1] || cl_padded_w(g) != g->in[2] || g->pad[1] || g->pad[2];
 }
 
 /* Floats between the threads' padded images (with nr zeros after each for the last windows). */
 static size_t shifted_image_stride(const cl_geom* g, const cl_config* cfg) {
   if (!shifted_padded(g)) return 0;
-  return ((size_t)g->c * cl_shifted_hp(g) * cl_shifted_wp(g) + cfg->nr + 15) / 16 * 16;
+  return ((size_t)g->c * cl_padded_h(g) * cl_padded_w(g) + cfg->nr + 15) / 16 * 16;
 }
 
 /* Workspace floats: the offsets, the packed weights and the zero bias (shared), then per thread a padded image, a
@@ -266,7 +268,7 @@ static size_t shifted_ws_per(const cl_geom* g, const cl_config* cfg) {
 static void pad_image(const shifted_job* j, int n, float* dst, int c0, int c1) {
   for (int c = c0; c < c1; c++)
     cl_pad_plane(j->g, j->x + ((size_t)n * j->g->c + c) * cl_plane(j->g->in), dst + (size_t)c * j->plane,
-                 cl_shifted_hp(j->g), j->wp);
+                 cl_padded_h(j->g), j->wp);
 }
 
 static void pad_task(void* ctx, int c, int thread) {
@@ -386,8 +388,8 @@ static void shifted_forward(const cl_geom* g, const float* x, const float* w, co
   int cg = g->c / g->groups, kg = g->k / g->groups, taps = g->kernel[1] * g->kernel[2], rows = cg * taps;
   int small = kg <= cfg->mr_small, mr = small ? cfg->mr_small : cfg->mr;
   shifted_job j = {g, x, bias, y};
-  j.wp = cl_shifted_wp(g);
-  j.plane = (size_t)cl_shifted_hp(g) * j.wp;
+  j.wp = cl_padded_w(g);
+  j.plane = (size_t)cl_padded_h(g) * j.wp;
   j.rows = rows;
   j.mpad = (kg + cfg->mr - 1) / cfg->mr * cfg->mr;
   j.q = (g->out[1] - 1) * j.wp + g->out[2];

@@ -25,15 +25,16 @@ static inline int cl_ksize(const cl_geom* g) { return g->kernel[0] * g->kernel[1
 int cl_is_pointwise(const cl_geom* g);
 /* Depthwise fast path: 2-D, stride 1, one input channel per group. */
 int cl_is_depthwise(const cl_geom* g);
-/* The zero-padded copy of one input plane that the direct kernels read: height oH + dH(kH−1), width likewise. */
+/* The zero-padded plane a stride-1 kernel reads: height oH + dH(kH−1), width oW + dW(kW−1). */
+int cl_padded_h(const cl_geom* g);
+int cl_padded_w(const cl_geom* g);
+/* The zero-padded copy of one input plane, hp × wp. */
 void cl_pad_plane(const cl_geom* g, const float* x, float* dst, int hp, int wp);
 size_t cl_dw_plane_floats(const cl_geom* g);
 /* Chunks per item so that every thread gets work and chunks stay a few strips wide. */
 int cl_parts_for(int items, int strips);
 /* 2-D, stride 1, neither depthwise nor narrow: read in place from an input zero-padded to hp × wp (conv.c). */
 int cl_shifted_ok(const cl_geom* g);
-int cl_shifted_hp(const cl_geom* g);
-int cl_shifted_wp(const cl_geom* g);
 /* Where row (c, kh, kw) of a group's im2col matrix starts in its input zero-padded to planes of plane floats, each
  * wp wide. */
 void cl_window_offsets(const cl_geom* g, int wp, size_t plane, ptrdiff_t* off);

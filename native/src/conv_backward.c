@@ -231,7 +231,7 @@ static void dw_filter_task(void* ctx, int k, int thread) {
   conv_job* j = ctx;
   const cl_geom* g = j->g;
   int kg = g->k / g->groups, c = k / kg, taps = g->kernel[1] * g->kernel[2], oW = g->out[2];
-  int hp = g->out[1] + g->dil[1] * (g->kernel[1] - 1), wp = g->out[2] + g->dil[2] * (g->kernel[2] - 1);
+  int hp = cl_padded_h(g), wp = cl_padded_w(g);
   float* padded = j->ws + (size_t)thread * j->wsPer;
   float* gw = j->y + (size_t)k * taps;
   for (int t = 0; t < taps; t++) gw[t] = 0;
@@ -300,7 +300,7 @@ typedef struct {
 static void dots_pad_x(void* ctx, int i, int thread) {
   dots_job* j = ctx;
   (void)thread;
-  cl_pad_plane(j->g, j->x + (size_t)i * cl_plane(j->g->in), j->xpad + (size_t)i * j->plane, cl_shifted_hp(j->g),
+  cl_pad_plane(j->g, j->x + (size_t)i * cl_plane(j->g->in), j->xpad + (size_t)i * j->plane, cl_padded_h(j->g),
                j->wp);
 }
 
@@ -343,13 +343,13 @@ static void dots_task(void* ctx, int task, int thread) {
 
 /* Positions of gy at the padded width, rounded up to whole vectors (16 floats, the widest). */
 static size_t dots_qlen(const cl_geom* g) {
-  size_t q = (size_t)(g->out[1] - 1) * cl_shifted_wp(g) + g->out[2];
+  size_t q = (size_t)(g->out[1] - 1) * cl_padded_w(g) + g->out[2];
   return (q + 15) / 16 * 16;
 }
 
 static size_t dots_ws(const cl_geom* g) {
   int rows = g->c / g->groups * g->kernel[1] * g->kernel[2];
-  size_t xpad = (size_t)g->n * g->c * cl_shifted_hp(g) * cl_shifted_wp(g) + 32;
+  size_t xpad = (size_t)g->n * g->c * cl_padded_h(g) * cl_padded_w(g) + 32;
   size_t gypad = (size_t)g->n * g->k * dots_qlen(g) + 16;
   return xpad + gypad + (size_t)rows * sizeof(ptrdiff_t) / sizeof(float) + 32;
 }
@@ -358,8 +358,8 @@ static void dots_backward_filter(const cl_geom* g, const float* x, const float* 
   const cl_config* cfg = cl_current();
   int taps = g->kernel[1] * g->kernel[2];
   dots_job j = {g, x, gy, gw};
-  j.wp = cl_shifted_wp(g);
-  j.plane = (size_t)cl_shifted_hp(g) * j.wp;
+  j.wp = cl_padded_w(g);
+  j.plane = (size_t)cl_padded_h(g) * j.wp;
   j.image = (size_t)g->c * j.plane;
   j.qlen = dots_qlen(g);
   j.rows = g->c / g->groups * taps;
