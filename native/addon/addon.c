@@ -89,21 +89,27 @@ static int geom(napi_env env, napi_value v, int* out, size_t count) {
   napi_get_cb_info(env, info, &argc, argv, 0, 0); \
   if (argc < n) return fail(env, "convlab native: too few arguments");
 
+/* Floats a rows × cols matrix at off with leading dimension ld reaches: up to the end of its last row. */
+static size_t span(int rows, int cols, int ld, int off) {
+  return rows && cols ? (size_t)off + (size_t)(rows - 1) * ld + cols : 0;
+}
+
 static napi_value Gemm(napi_env env, napi_callback_info info) {
   ARGS(16);
   int ok = 1, ta = i32(env, argv[0]), tb = i32(env, argv[1]), m = i32(env, argv[2]), n = i32(env, argv[3]),
       k = i32(env, argv[4]);
   int lda = i32(env, argv[8]), ldb = i32(env, argv[11]), ldc = i32(env, argv[15]);
-  size_t aNeed = i32(env, argv[7]) + (size_t)(ta ? k : m) * lda, bNeed = i32(env, argv[10]) + (size_t)(tb ? n : k) * ldb;
-  size_t cNeed = i32(env, argv[14]) + (size_t)m * ldc;
-  float* a = f32(env, argv[6], m && k ? aNeed - lda : 0, 0, "a", &ok);
-  float* b = ok ? f32(env, argv[9], k && n ? bNeed - ldb : 0, 0, "b", &ok) : 0;
-  float* c = ok ? f32(env, argv[13], m && n ? cNeed - ldc : 0, 0, "c", &ok) : 0;
+  int offA = i32(env, argv[7]), offB = i32(env, argv[10]), offC = i32(env, argv[14]);
+  if (m < 0 || n < 0 || k < 0 || offA < 0 || offB < 0 || offC < 0 || lda < 0 || ldb < 0 || ldc < 0)
+    return fail(env, "convlab native: gemm sizes, offsets and leading dimensions must not be negative");
+  float* a = f32(env, argv[6], span(ta ? k : m, ta ? m : k, lda, offA), 0, "a", &ok);
+  float* b = ok ? f32(env, argv[9], span(tb ? n : k, tb ? k : n, ldb, offB), 0, "b", &ok) : 0;
+  float* c = ok ? f32(env, argv[13], span(m, n, ldc, offC), 0, "c", &ok) : 0;
   if (!ok) return 0;
   pthread_mutex_lock(&busy);
   float* ws = workspace(cl_gemm_workspace(m, n, k));
-  if (ws) cl_gemm(ta, tb, m, n, k, (float)f64(env, argv[5]), a + i32(env, argv[7]), lda, b + i32(env, argv[10]), ldb,
-          (float)f64(env, argv[12]), c + i32(env, argv[14]), ldc, ws);
+  if (ws) cl_gemm(ta, tb, m, n, k, (float)f64(env, argv[5]), a + offA, lda, b + offB, ldb,
+          (float)f64(env, argv[12]), c + offC, ldc, ws);
   pthread_mutex_unlock(&busy);
   return ws ? 0 : fail(env, "convlab native: out of memory for the workspace");
 }

@@ -33,7 +33,10 @@ static void pack_im2col_t(const void* src, int k0, int kc, int n0, int nc, int n
 }
 
 
-static size_t weight_floats(const cl_geom* g) { return (size_t)g->k * (g->c / g->groups) * cl_ksize(g) + 16; }
+/* Floats of a rearranged weight copy, rounded so that what follows it in a workspace stays 64-byte aligned. */
+static size_t weight_floats(const cl_geom* g) {
+  return ((size_t)g->k * (g->c / g->groups) * cl_ksize(g) + 16 + 15) / 16 * 16;
+}
 
 /* Backward data with stride 1 as a forward convolution of gy with the flipped, transposed kernel. */
 static int flip_geom(const cl_geom* g, cl_geom* f) {
@@ -95,13 +98,25 @@ static cl_geom phase_geom(const cl_geom* g, const phase_dim* h, const phase_dim*
   return f;
 }
 
+/* Floats of a phase's output, rounded so that the forward's workspace after it stays 64-byte aligned. */
+static size_t phase_out_floats(const cl_geom* g, const phase_dim* h, const phase_dim* v) {
+  return ((size_t)g->n * g->c * h->count * v->count + 16 + 15) / 16 * 16;
+}
+
+/* The largest phase's needs: each phase chooses its own path (in place, narrow, packed), so every one is sized. */
 static size_t phase_ws(const cl_geom* g) {
-  int sh = g->stride[1], sw = g->stride[2];
-  phase_dim h = {0, (g->kernel[1] + sh - 1) / sh, 0, (g->in[1] + sh - 1) / sh};
-  phase_dim w = {0, (g->kernel[2] + sw - 1) / sw, 0, (g->in[2] + sw - 1) / sw};
-  h.pad = h.taps - 1, w.pad = w.taps - 1;
-  cl_geom f = phase_geom(g, &h, &w);
-  return weight_floats(g) + (size_t)g->n * g->c * h.count * w.count + 16 + cl_forward_workspace(&f);
+  size_t most = 0;
+  for (int ph = 0; ph < g->stride[1]; ph++)
+    for (int pw = 0; pw < g->stride[2]; pw++) {
+      phase_dim h, v;
+      phase_of(g->in[1], g->out[1], g->kernel[1], g->stride[1], g->pad[1], ph, &h);
+      phase_of(g->in[2], g->out[2], g->kernel[2], g->stride[2], g->pad[2], pw, &v);
+      if (h.count == 0 || v.count == 0 || h.taps == 0 || v.taps == 0) continue;
+      cl_geom f = phase_geom(g, &h, &v);
+      size_t need = phase_out_floats(g, &h, &v) + cl_forward_workspace(&f);
+      if (need > most) most = need;
+    }
+  return weight_floats(g) + most;
 }
 
 /* Writes a phase's output planes into every s-th position of gx, one plane per task. */
@@ -153,7 +168,7 @@ static void phases_backward_data(const cl_geom* g, const float* gy, const float*
               for (int tw = 0; tw < v.taps; tw++)
                 dst[th * v.taps + tw] = src[(h.r0 + sh * (h.taps - 1 - th)) * kW + v.r0 + sw * (v.taps - 1 - tw)];
           }
-      float* fws = yp + (size_t)g->n * g->c * h.count * v.count + 16;
+      float* fws = yp + phase_out_floats(g, &h, &v);
       cl_conv_forward(&f, gy, wp, 0, yp, fws);
       phase_scatter sc = {g, yp, gx, &h, &v, ph, pw};
       cl_parallel_for(g->n * g->c, scatter_task, &sc);

@@ -10,7 +10,8 @@
 static int round_up(int x, int m) { return (x + m - 1) / m * m; }
 
 size_t cl_gemm_core_workspace(const cl_config* cfg, int m) {
-  return (size_t)round_up(m, cfg->mr) * cfg->kc + (size_t)CL_NC * cfg->kc + 64;
+  /* B blocks are packed in whole nr-wide strips: CL_NC columns rounded up to the tile. */
+  return (size_t)round_up(m, cfg->mr) * cfg->kc + (size_t)round_up(CL_NC, cfg->nr) * cfg->kc + 64;
 }
 
 void cl_pack_a(const cl_mat* a, int m, int k0, int kc, int mr, float alpha, float* dst) {

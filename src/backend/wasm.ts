@@ -130,9 +130,17 @@ function makeBackend(core: Core): Backend {
       if (m === 0 || n === 0) return;
       const span = (rows: number, cols: number, ld: number) =>
         rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
-      const aView = a.subarray(aOff, aOff + span(ta ? k : m, ta ? m : k, lda));
-      const bView = b.subarray(bOff, bOff + span(tb ? n : k, tb ? k : n, ldb));
-      const cView = c.subarray(cOff, cOff + span(m, n, ldc));
+      // subarray would clamp a short array silently: say so instead, as the native addon does.
+      const view = (name: string, x: Float32Array, off: number, floats: number) => {
+        if (off < 0 || x.length < off + floats)
+          throw new RangeError(
+            `convlab wasm: gemm: ${name} needs ${floats} floats from offset ${off}, has ${x.length}`,
+          );
+        return x.subarray(off, off + floats);
+      };
+      const aView = view('a', a, aOff, span(ta ? k : m, ta ? m : k, lda));
+      const bView = view('b', b, bOff, span(tb ? n : k, tb ? k : n, ldb));
+      const cView = view('c', c, cOff, span(m, n, ldc));
       const ws = core.workspace(ex.cl_gemm_workspace(m, n, k));
       const [pa, pb, pc] = core.stage([aView, bView, cView]);
       ex.cl_gemm(ta ? 1 : 0, tb ? 1 : 0, m, n, k, alpha, pa!, lda, pb!, ldb, beta, pc!, ldc, ws);

@@ -47,6 +47,14 @@ export const convCases: [string, ConvGeometry][] = [
   ],
   ['batch 5: an image per task', geometry(5, 6, 10, [1, 9, 13], [1, 3, 3], { padding: [0, 1, 1] })],
   ['1x1 batch 4: an image per task, read in place', geometry(4, 7, 9, [1, 5, 11], [1, 1, 1])],
+  [
+    'stride 2, packed blocks of more than 480 columns',
+    geometry(2, 3, 20, [1, 70, 70], [1, 3, 3], { stride: [1, 2, 2], padding: [0, 1, 1] }),
+  ],
+  [
+    'transposed-style 4x4 stride 2, phases of unequal widths',
+    geometry(1, 8, 16, [1, 31, 31], [1, 4, 4], { stride: [1, 2, 2], padding: [0, 1, 1] }),
+  ],
   ['two passes over k (720 rows)', geometry(1, 80, 9, [1, 7, 9], [1, 3, 3], { padding: [0, 1, 1] })],
   ['deep reduction (> kc)', geometry(1, 37, 5, [1, 8, 8], [1, 3, 3], { padding: [0, 1, 1] })],
   ['groups 3', geometry(2, 6, 9, [1, 10, 10], [1, 3, 3], { groups: 3, padding: [0, 1, 1] })],

@@ -65,6 +65,18 @@ describe.each(variants())('%s', (_name, enter, leave) => {
     expect(relError(want, got)).toBeLessThan(TOL);
   });
 
+  it('gemm refuses arrays that end before the last row does, and negative offsets', () => {
+    const a = new Float32Array(6);
+    const b = new Float32Array(6);
+    // c of a 2×3 result with ldc 3 needs 6 floats; 4 reach into the second row only.
+    expect(() =>
+      run((be) => be.gemm(false, false, 2, 3, 2, 1, a, 0, 2, b, 0, 3, 0, new Float32Array(4), 0, 3)),
+    ).toThrow(/c/);
+    expect(() =>
+      run((be) => be.gemm(false, false, 2, 3, 2, 1, a, -1, 2, b, 0, 3, 0, new Float32Array(6), 0, 3)),
+    ).toThrow();
+  });
+
   it.each(convCases)('conv %s: forward, backward data, backward filter', (_c, g) => {
     const x = fill(inputSize(g), 4);
     const w = fill(weightSize(g), 5);
