@@ -36,6 +36,8 @@ export class OctaveConv extends Module {
   readonly alphaIn: number;
   readonly alphaOut: number;
   readonly stride: number;
+  /** The groups asked for (each path derives its own from it); also when αin = αout = 0 leaves no cross path. */
+  readonly groups: number;
 
   constructor(
     readonly inChannels: number,
@@ -51,6 +53,7 @@ export class OctaveConv extends Module {
     if (this.stride !== 1 && this.stride !== 2)
       throw new ArgumentError(`${name}: stride must be 1 or 2, got ${this.stride}`);
     const groups = opts.groups ?? 1;
+    this.groups = groups;
     if (groups === inChannels && groups > 1)
       throw new ArgumentError(
         `${name}: depthwise octave convolution (groups = inChannels = ${groups}) is not supported`,
@@ -108,7 +111,7 @@ export class OctaveConv extends Module {
     const [n, , h, w] = inputShape as [number, number, number, number];
     return octaveCost(this.inChannels, this.outChannels, this.kernelSize, this.alphaIn, this.alphaOut, h, w, {
       stride: this.stride,
-      groups: this.convL2h?.groups ?? this.convH2l?.groups ?? 1,
+      groups: this.groups,
       batch: n,
     });
   }

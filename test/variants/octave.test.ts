@@ -27,6 +27,10 @@ describe('octave: cost and arguments', () => {
     // a first layer (αin = 0) traces as a Module: H→H at full and H→L at half resolution
     const first = new OctaveConv(64, 64, 3, { alphaIn: 0, padding: 1 });
     expect(first.totalMacs([1, 64, 32, 32])).toBe(first.cost([1, 64, 32, 32]).macs);
+    // α = 0 on both sides is a plain grouped convolution, groups and all
+    const plain = new OctaveConv(8, 8, 3, { alphaIn: 0, alphaOut: 0, groups: 4, padding: 1 });
+    expect(plain.cost([1, 8, 16, 16]).macs).toBe(plain.totalMacs([1, 8, 16, 16]));
+    expect(plain.cost([1, 8, 16, 16]).macs).toBe(16 * 16 * 8 * 2 * 9);
   });
   it('rejects α outside [0, 1) naming the argument', () => {
     expect(() => new OctaveConv(4, 4, 3, { alphaIn: 1 })).toThrow(ArgumentError);
