@@ -134,7 +134,8 @@ function extremum(op: 'max' | 'min', x: Tensor, dim: number | null | undefined, 
       let at = 0;
       for (let k = 1; k < n; k++) {
         const v = x.data[(o * n + k) * inner + i]!;
-        if (better(v, best)) {
+        // The first NaN wins, as in PyTorch (no comparison is ever true for it).
+        if (better(v, best) || (v !== v && best === best)) {
           best = v;
           at = k;
         }
@@ -177,8 +178,11 @@ export function argmax(x: Tensor, dim?: number | null, keepdim = false): Tensor 
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       let at = 0;
-      for (let k = 1; k < n; k++)
-        if (x.data[(o * n + k) * inner + i]! > x.data[(o * n + at) * inner + i]!) at = k;
+      for (let k = 1; k < n; k++) {
+        const v = x.data[(o * n + k) * inner + i]!;
+        const best = x.data[(o * n + at) * inner + i]!;
+        if (v > best || (v !== v && best === best)) at = k; // the first NaN wins, as in PyTorch
+      }
       out[o * inner + i] = at;
     }
   }
