@@ -135,7 +135,7 @@ function extremum(op: 'max' | 'min', x: Tensor, dim: number | null | undefined, 
       for (let k = 1; k < n; k++) {
         const v = x.data[(o * n + k) * inner + i]!;
         // The first NaN wins, as in PyTorch (no comparison is ever true for it).
-        if (better(v, best) || (v !== v && best === best)) {
+        if (better(v, best) || (Number.isNaN(v) && !Number.isNaN(best))) {
           best = v;
           at = k;
         }
@@ -181,7 +181,7 @@ export function argmax(x: Tensor, dim?: number | null, keepdim = false): Tensor 
       for (let k = 1; k < n; k++) {
         const v = x.data[(o * n + k) * inner + i]!;
         const best = x.data[(o * n + at) * inner + i]!;
-        if (v > best || (v !== v && best === best)) at = k; // the first NaN wins, as in PyTorch
+        if (v > best || (Number.isNaN(v) && !Number.isNaN(best))) at = k; // the first NaN wins, as in PyTorch
       }
       out[o * inner + i] = at;
     }
