@@ -9,7 +9,7 @@ import type { Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { kaimingUniform, uniformParameter } from './init.js';
 import { Linear } from './layers.js';
-import { Module } from './module.js';
+import { Module, Parameter } from './module.js';
 
 export interface MixtureLayerOptions {
   stride?: number;
@@ -49,7 +49,7 @@ function stack(parts: Tensor[]): Tensor {
   parts.forEach((p, i) => {
     data.set(p.data, i * p.size);
   });
-  return new Tensor(data, [parts.length, ...parts[0]!.shape], { requiresGrad: true });
+  return new Parameter(data, [parts.length, ...parts[0]!.shape]);
 }
 
 /** Expert kernels [E, K, C/g, k, k], each initialised as a Conv2d's, and biases [E, K]. */

@@ -11,7 +11,7 @@ import type { Generator } from '../tensor/random.js';
 import { noGrad, Tensor } from '../tensor/tensor.js';
 import { Conv2d } from './conv.js';
 import { kaimingUniform, uniformParameter } from './init.js';
-import { Module } from './module.js';
+import { Module, Parameter } from './module.js';
 
 export interface DOConv2dOptions {
   DMul?: number | null;
@@ -52,9 +52,7 @@ export class DOConv2d extends Module {
     // kaiming_uniform_(a=√5) on W [K, C/g, D_mul]: fan-in C/g · D_mul.
     this.W = kaimingUniform([outChannels, cpg, this.DMul], Math.sqrt(5), opts.generator);
     if (mn > 1) {
-      this.D = new Tensor(new Float32Array(inChannels * mn * this.DMul), [inChannels, mn, this.DMul], {
-        requiresGrad: true,
-      });
+      this.D = new Parameter(new Float32Array(inChannels * mn * this.DMul), [inChannels, mn, this.DMul]);
       this.registerBuffer('DDiag', doconvDiag(inChannels, mn, this.DMul));
     } else {
       this.D = null;

@@ -4,7 +4,8 @@
  */
 import { ArgumentError } from '../errors.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
-import { numel, Tensor } from '../tensor/tensor.js';
+import { numel, type Tensor } from '../tensor/tensor.js';
+import { Parameter } from './module.js';
 
 /** fanIn and fanOut of a weight [out, in, *kernel] (or [out, in] for Linear). */
 export function fans(shape: number[]): [number, number] {
@@ -20,7 +21,7 @@ export function uniformParameter(
 ): Tensor {
   const data = new Float32Array(numel(shape));
   for (let i = 0; i < data.length; i++) data[i] = (generator.uniform() * 2 - 1) * bound;
-  return new Tensor(data, shape, { requiresGrad: true });
+  return new Parameter(data, shape);
 }
 
 /** kaiming_uniform_ with negative slope a (PyTorch's default layers use a = √5). */
@@ -45,11 +46,11 @@ export function kaimingNormal(
   const std = Math.sqrt(2 / (mode === 'fanIn' ? fanIn : fanOut));
   const data = new Float32Array(numel(shape));
   for (let i = 0; i < data.length; i++) data[i] = generator.normal() * std;
-  return new Tensor(data, shape, { requiresGrad: true });
+  return new Parameter(data, shape);
 }
 
 export function constantParameter(shape: number[], value: number): Tensor {
-  return new Tensor(new Float32Array(numel(shape)).fill(value), shape, { requiresGrad: true });
+  return new Parameter(new Float32Array(numel(shape)).fill(value), shape);
 }
 
 /**

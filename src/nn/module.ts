@@ -1,9 +1,11 @@
 /**
- * Module: the base of every layer, as torch.nn.Module. Parameters and sub-modules are found by walking the
- * instance's own fields in assignment order (a Tensor with requiresGrad is a parameter; a Module, or an array of
- * them, is a child), so a layer only assigns fields in its constructor. Buffers (running statistics) are named
- * with `registerBuffer`. Layers report their cost through `macs(inputShape, outputShape)`; `summary` and `flops`
- * trace one forward pass to learn every layer's shapes.
+ * Module: the base of every layer, as torch.nn.Module. A layer assigns its parts to fields in its constructor:
+ * a `Parameter` is a parameter (whether or not it requires grad, so a frozen weight stays in `parameters()` and
+ * the state dict), a Module or an array of them is a child, and a tensor named with `registerBuffer` is a buffer
+ * (persistent ones go into the state dict). Every other field, plain tensors included, is not state. Names in
+ * `namedParameters`, `namedModules` and the state dict are PyTorch's: the camelCase field `runningMean` is the key
+ * `running_mean` (see `stateKey`), so a PyTorch checkpoint loads by name. Layers report their cost through
+ * `macs(inputShape, outputShape)`; `summary` and `flops` trace one forward pass to learn every layer's shapes.
  */
 import { ArgumentError, fmtShape, ShapeError } from '../errors.js';
 import { zeros } from '../tensor/create.js';
@@ -11,9 +13,37 @@ import { noGrad, numel, Tensor } from '../tensor/tensor.js';
 
 export type StateDict = Map<string, Tensor>;
 
+/**
+ * A tensor that is a module's parameter, as torch.nn.Parameter: a leaf that requires grad unless created (or
+ * later set with `requiresGrad_(false)`) otherwise. Freezing it does not make it stop being a parameter.
+ */
+export class Parameter extends Tensor {
+  constructor(data: Float32Array, shape: readonly number[], requiresGrad = true) {
+    super(data, shape, { requiresGrad });
+  }
+
+  /** A parameter sharing `t`'s values (no copy). */
+  static from(t: Tensor, requiresGrad = true): Parameter {
+    if (!(t instanceof Tensor)) throw new ArgumentError(`Parameter.from: expected a Tensor, got ${typeof t}`);
+    return new Parameter(t.data, t.shape, requiresGrad);
+  }
+}
+
+/**
+ * The state-dict key of a camelCase field: each capital after the first character becomes "_" and its lower
+ * case (`runningMean` → `running_mean`, `conv1A` → `conv1_a`, `DDiag` → `D_diag`, `W` → `W`), the inverse of
+ * how convlab spells PyTorch's snake_case names.
+ */
+export function stateKey(field: string): string {
+  return field.slice(0, 1) + field.slice(1).replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
 export abstract class Module {
   training = true;
-  private readonly bufferNames = new Set<string>();
+  /** Buffer fields and whether each is persistent (saved in the state dict). */
+  private readonly bufferNames = new Map<string, boolean>();
+  /** Keys that `stateKey` cannot derive from the field's name (set with `setStateKey`). */
+  private readonly stateKeys = new Map<string, string>();
 
   abstract forward(...inputs: Tensor[]): Tensor;
 
@@ -30,19 +60,53 @@ export abstract class Module {
     return '';
   }
 
-  protected registerBuffer(name: string, value: Tensor): void {
-    (this as unknown as Record<string, Tensor>)[name] = value;
-    this.bufferNames.add(name);
+  /**
+   * Names a tensor field as a buffer (running statistics and other state that is not trained), as PyTorch's
+   * register_buffer: a persistent buffer is saved in and loaded from the state dict, a non-persistent one is
+   * listed by `namedBuffers` only. The key is `stateKey(name)` unless set with `setStateKey`.
+   */
+  registerBuffer(name: string, value: Tensor | null, opts: { persistent?: boolean } = {}): void {
+    if (value !== null && !(value instanceof Tensor))
+      throw new ArgumentError(`registerBuffer: ${name} must be a Tensor or null, got ${typeof value}`);
+    if (value instanceof Parameter)
+      throw new ArgumentError(`registerBuffer: ${name} is a Parameter; a tensor is either a parameter or a buffer`);
+    (this as unknown as Record<string, Tensor | null>)[name] = value;
+    this.bufferNames.set(name, opts.persistent ?? true);
   }
 
-  /** [name, child] for direct sub-modules, in assignment order. */
+  /** Assigns a parameter field (a plain tensor is wrapped, sharing its values), as register_parameter. */
+  registerParameter(name: string, value: Tensor | null): void {
+    if (value !== null && !(value instanceof Tensor))
+      throw new ArgumentError(`registerParameter: ${name} must be a Tensor or null, got ${typeof value}`);
+    if (this.bufferNames.has(name))
+      throw new ArgumentError(`registerParameter: ${name} is already a buffer`);
+    (this as unknown as Record<string, Tensor | null>)[name] =
+      value === null || value instanceof Parameter ? value : Parameter.from(value, value.requiresGrad);
+  }
+
+  /**
+   * Gives a field a state-dict key other than `stateKey(field)`, for a reference whose snake_case name does not
+   * come back from its camelCase spelling (`branch_main_1` is spelt `branchMain1`, whose derived key is
+   * `branch_main1`).
+   */
+  protected setStateKey(field: string, key: string): void {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+      throw new ArgumentError(`setStateKey: key must be an identifier without dots, got ${JSON.stringify(key)}`);
+    this.stateKeys.set(field, key);
+  }
+
+  private keyOf(field: string): string {
+    return this.stateKeys.get(field) ?? stateKey(field);
+  }
+
+  /** [key, child] for direct sub-modules, in assignment order (keys as in PyTorch's state dict). */
   namedChildren(): [string, Module][] {
     const out: [string, Module][] = [];
-    for (const [key, value] of Object.entries(this)) {
-      if (value instanceof Module) out.push([key, value]);
+    for (const [field, value] of Object.entries(this)) {
+      if (value instanceof Module) out.push([this.keyOf(field), value]);
       else if (Array.isArray(value)) {
         value.forEach((v, i) => {
-          if (v instanceof Module) out.push([`${key}.${i}`, v]);
+          if (v instanceof Module) out.push([`${this.keyOf(field)}.${i}`, v]);
         });
       }
     }
@@ -65,32 +129,47 @@ export abstract class Module {
     return this.namedModules().map(([, m]) => m);
   }
 
-  /** This module's own parameters (or buffers), without its children's. */
-  private ownTensors(buffers: boolean): [string, Tensor][] {
-    return Object.entries(this).filter(
-      (e): e is [string, Tensor] =>
-        e[1] instanceof Tensor &&
-        (buffers ? this.bufferNames.has(e[0]) : e[1].requiresGrad && !this.bufferNames.has(e[0])),
-    );
+  /** This module's own parameters, without its children's, by key. */
+  private ownParameters(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [field, value] of Object.entries(this))
+      if (value instanceof Parameter && !this.bufferNames.has(field)) out.push([this.keyOf(field), value]);
+    return out;
+  }
+
+  /** This module's own buffers (persistent ones only when `persistentOnly`), by key. */
+  private ownBuffers(persistentOnly: boolean): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [field, persistent] of this.bufferNames) {
+      const value = (this as unknown as Record<string, unknown>)[field];
+      if (value instanceof Tensor && (persistent || !persistentOnly)) out.push([this.keyOf(field), value]);
+    }
+    return out;
   }
 
   namedParameters(prefix = ''): [string, Tensor][] {
-    const out: [string, Tensor][] = this.ownTensors(false).map(([k, v]) => [prefix + k, v]);
+    const out: [string, Tensor][] = this.ownParameters().map(([k, v]) => [prefix + k, v]);
     for (const [name, child] of this.namedChildren()) out.push(...child.namedParameters(`${prefix}${name}.`));
     return out;
   }
 
+  /** Every parameter, frozen ones included (filter on `requiresGrad` for an optimizer, as in PyTorch). */
   parameters(): Tensor[] {
     return this.namedParameters().map(([, p]) => p);
   }
 
+  /** Every buffer, persistent or not. */
   namedBuffers(prefix = ''): [string, Tensor][] {
-    const out: [string, Tensor][] = this.ownTensors(true).map(([k, v]) => [prefix + k, v]);
+    const out: [string, Tensor][] = this.ownBuffers(false).map(([k, v]) => [prefix + k, v]);
     for (const [name, child] of this.namedChildren()) out.push(...child.namedBuffers(`${prefix}${name}.`));
     return out;
   }
 
-  /** Number of trainable parameters (or all elements when trainableOnly is false, as PyTorch counts them). */
+  buffers(): Tensor[] {
+    return this.namedBuffers().map(([, b]) => b);
+  }
+
+  /** Number of parameter elements, frozen ones included, as `sum(p.numel() for p in m.parameters())`. */
   countParams(): number {
     return this.parameters().reduce((s, p) => s + p.size, 0);
   }
@@ -108,47 +187,65 @@ export abstract class Module {
     for (const p of this.parameters()) p.grad = null;
   }
 
-  /** Parameters and buffers by dotted name, as torch's state_dict (tensors are copies). */
-  stateDict(): StateDict {
+  /** Sets `requiresGrad` on every parameter (false freezes the module), as requires_grad_. */
+  requiresGrad_(flag = true): this {
+    for (const p of this.parameters()) p.requiresGrad_(flag);
+    return this;
+  }
+
+  /** The parameters and persistent buffers this module saves and loads, by key, without copying. */
+  private stateTensors(): [string, Tensor][] {
     // Per module: its own parameters, then its own buffers, then its children's (PyTorch's key order).
-    const sd: StateDict = new Map();
+    const out: [string, Tensor][] = [];
     const visit = (m: Module, prefix: string) => {
-      for (const [name, t] of [...m.ownTensors(false), ...m.ownTensors(true)]) {
-        sd.set(prefix + name, new Tensor(new Float32Array(t.data), t.shape));
-      }
+      for (const [name, t] of [...m.ownParameters(), ...m.ownBuffers(true)]) out.push([prefix + name, t]);
       for (const [name, child] of m.namedChildren()) visit(child, `${prefix}${name}.`);
     };
     visit(this, '');
-    return sd;
+    return out;
   }
 
-  /** Copies values into the parameters and buffers; strict (default) requires the exact same set of names. */
+  /** Parameters and persistent buffers by PyTorch's dotted key, as torch's state_dict (tensors are copies). */
+  stateDict(): StateDict {
+    return new Map(this.stateTensors().map(([k, t]) => [k, new Tensor(new Float32Array(t.data), t.shape)]));
+  }
+
+  /**
+   * Copies values into the parameters and persistent buffers by key. Strict (the default) requires exactly the
+   * module's keys and throws listing the missing and the unexpected ones; non-strict loads the keys both have.
+   * Shapes must match in either mode.
+   */
   loadStateDict(
     sd: StateDict | Record<string, Tensor>,
     opts: { strict?: boolean } = {},
   ): { missing: string[]; unexpected: string[] } {
+    const fn = `${this.constructor.name}.loadStateDict`;
+    if (sd === null || typeof sd !== 'object')
+      throw new ArgumentError(`${fn}: state dict must be a Map or an object of tensors, got ${sd}`);
     const entries = sd instanceof Map ? sd : new Map(Object.entries(sd));
-    const own = new Map([...this.namedParameters(), ...this.namedBuffers()]);
+    const own = new Map(this.stateTensors());
     const missing = [...own.keys()].filter((k) => !entries.has(k));
     const unexpected = [...entries.keys()].filter((k) => !own.has(k));
     if ((opts.strict ?? true) && (missing.length > 0 || unexpected.length > 0)) {
+      const list = (ks: string[]) =>
+        ks.length <= 20 ? JSON.stringify(ks) : `${JSON.stringify(ks.slice(0, 20)).slice(0, -1)}, … ${ks.length - 20} more]`;
       throw new ArgumentError(
-        `loadStateDict: keys do not match: missing ${JSON.stringify(missing)}, unexpected ${JSON.stringify(unexpected)}`,
+        `${fn}: keys do not match (strict): missing ${missing.length} ${list(missing)}, unexpected ${unexpected.length} ${list(unexpected)}`,
       );
     }
     for (const [name, target] of own) {
       const src = entries.get(name);
       if (src === undefined) continue;
-      if (
-        src.size !== target.size ||
-        src.shape.some((d, i) => d !== target.shape[i]) ||
-        src.ndim !== target.ndim
-      ) {
+      if (!(src instanceof Tensor)) throw new ArgumentError(`${fn}: ${name} must be a Tensor, got ${typeof src}`);
+      if (src.ndim !== target.ndim || src.shape.some((d, i) => d !== target.shape[i])) {
         throw new ShapeError(
-          `loadStateDict: ${name} has shape ${fmtShape(src.shape)} but the module expects ${fmtShape(target.shape)}`,
+          `${fn}: ${name} has shape ${fmtShape(src.shape)} but the module expects ${fmtShape(target.shape)}`,
         );
       }
-      target.data.set(src.data);
+    }
+    for (const [name, target] of own) {
+      const src = entries.get(name);
+      if (src !== undefined) target.data.set(src.data);
     }
     return { missing, unexpected };
   }
@@ -174,9 +271,7 @@ export abstract class Module {
       const original = m.forward;
       const isLeaf = m.children().length === 0;
       const record = (inputs: Tensor[], out: Tensor) => {
-        const own = Object.entries(m)
-          .filter(([k, v]) => v instanceof Tensor && v.requiresGrad && !m.bufferNames.has(k))
-          .reduce((s, [, v]) => s + (v as Tensor).size, 0);
+        const own = m.ownParameters().reduce((s, [, v]) => s + v.size, 0);
         const inShape = inputs[0]?.shape ?? [];
         records.push({
           path: path || '(model)',

@@ -85,6 +85,9 @@ export class ShuffleNetUnit extends Module {
       new Conv2d(mid, branchOut, 1, { groups: g, bias: false, generator: gen }),
       new BatchNorm2d(branchOut),
     );
+    // The reference names them branch_main_1 and branch_main_2.
+    this.setStateKey('branchMain1', 'branch_main_1');
+    this.setStateKey('branchMain2', 'branch_main_2');
   }
 
   forward(x: Tensor): Tensor {

@@ -88,16 +88,14 @@ describe('layers against PyTorch', () => {
           : c.layer === 'BatchNorm2d'
             ? new BatchNorm2d(3, { momentum: 0.2 })
             : new BatchNorm1d(3, { momentum: 0.2 });
+      // Strict: PyTorch's own keys (running_mean, num_batches_tracked, …) are convlab's keys.
       layer.loadStateDict(
-        Object.fromEntries(
-          Object.entries({ ...c.params, ...c.buffers }).map(([k, v]) => [camel(k), toT(v as T)]),
-        ),
-        { strict: false },
+        Object.fromEntries(Object.entries({ ...c.params, ...c.buffers }).map(([k, v]) => [k, toT(v as T)])),
       );
       if (c.layer !== 'Linear') {
         // Start from fresh running statistics, as the reference did.
         layer.loadStateDict(
-          { runningMean: tensor([0, 0, 0]), runningVar: tensor([1, 1, 1]) },
+          { running_mean: tensor([0, 0, 0]), running_var: tensor([1, 1, 1]) },
           { strict: false },
         );
       }
@@ -107,21 +105,17 @@ describe('layers against PyTorch', () => {
       y.backward(toT(c.gradOutput));
       expectClose(x.grad!, c.gradInput, 1e-4);
       const params = new Map(layer.namedParameters());
-      for (const [k, g] of Object.entries(c.grads)) expectClose(params.get(camel(k))!.grad!, g as T, 1e-4);
+      for (const [k, g] of Object.entries(c.grads)) expectClose(params.get(k)!.grad!, g as T, 1e-4);
       if (c.evalInput) {
         const buffers = new Map(layer.namedBuffers());
-        expectClose(buffers.get('runningMean')!, c.buffers.running_mean, 1e-5);
-        expectClose(buffers.get('runningVar')!, c.buffers.running_var, 1e-5);
+        expectClose(buffers.get('running_mean')!, c.buffers.running_mean, 1e-5);
+        expectClose(buffers.get('running_var')!, c.buffers.running_var, 1e-5);
         layer.eval();
         expectClose(layer.forward(toT(c.evalInput)), c.evalOutput, 1e-5);
       }
     });
   }
 });
-
-function camel(k: string): string {
-  return k.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
-}
 
 describe('model summary against PyTorch', () => {
   const net = () =>
@@ -143,13 +137,9 @@ describe('model summary against PyTorch', () => {
     const model = net();
     expect(model.countParams()).toBe(fx.model.params);
     const sd = model.stateDict();
-    const expected = Object.entries(fx.model.stateDict as Record<string, number[]>).filter(
-      ([k]) => !k.endsWith('num_batches_tracked'),
-    );
-    expect([...sd.keys()].filter((k) => !k.endsWith('numBatchesTracked'))).toEqual(
-      expected.map(([k]) => camel(k)),
-    );
-    for (const [k, shape] of expected) expect(sd.get(camel(k))!.shape).toEqual(shape);
+    const expected = Object.entries(fx.model.stateDict as Record<string, number[]>);
+    expect([...sd.keys()]).toEqual(expected.map(([k]) => k));
+    for (const [k, shape] of expected) expect(sd.get(k)!.shape).toEqual(shape);
   });
 
   it('lists each layer with output shape, parameters and FLOPs', () => {

@@ -5,8 +5,8 @@ Writes, per family, fixtures/<family>.json (a header and one case per line) and 
 (little-endian float32; every tensor of the manifest points into it by offset, in elements).
 
 Each reference module below is written from the semantics of the official code named in its doc string (not
-copied): parameter names follow that code, converted to camelCase (`square_conv.weight` -> `squareConv.weight`),
-so a case's state dict loads into convlab's layer by name. Every case draws random parameters (batch-norm
+copied): parameter names follow that code, and a case's state dict keeps PyTorch's keys (`square_conv.weight`,
+`bn.running_mean`), so it loads strictly into convlab's layer by name. Every case draws random parameters (batch-norm
 affine parameters and running statistics too, and the zero-initialised offset/D tensors, so their gradients are
 exercised), runs forward in float64 on float32-representable inputs, runs backward with a random upstream
 gradient, and records the output, the gradient of every input and of every parameter, and the reference's
@@ -16,7 +16,6 @@ import json
 import math
 import os
 import random
-import re
 
 import numpy as np
 import torch
@@ -30,10 +29,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "fixtures")
 rng = random.Random(SEED)
 torch.manual_seed(SEED)
-
-
-def camel(name):
-    return re.sub(r"_(\w)", lambda m: m.group(1).upper(), name)
 
 
 def f32(*shape, scale=1.0):
@@ -97,7 +92,7 @@ class Suite:
         ys, gs = self._run(xs, call or module)
         entries = []
         for k, v in state:
-            e = {"name": camel(k), "shape": list(v.shape), "offset": self.put(v)}
+            e = {"name": k, "shape": list(v.shape), "offset": self.put(v)}
             p = params.get(k)
             if p is not None and p.requires_grad:
                 e["grad"] = self.put(p.grad if p.grad is not None else torch.zeros_like(p))
