@@ -69,19 +69,23 @@ export abstract class Module {
     if (value !== null && !(value instanceof Tensor))
       throw new ArgumentError(`registerBuffer: ${name} must be a Tensor or null, got ${typeof value}`);
     if (value instanceof Parameter)
-      throw new ArgumentError(`registerBuffer: ${name} is a Parameter; a tensor is either a parameter or a buffer`);
+      throw new ArgumentError(
+        `registerBuffer: ${name} is a Parameter; a tensor is either a parameter or a buffer`,
+      );
     (this as unknown as Record<string, Tensor | null>)[name] = value;
     this.bufferNames.set(name, opts.persistent ?? true);
   }
 
-  /** Assigns a parameter field (a plain tensor is wrapped, sharing its values), as register_parameter. */
+  /**
+   * Assigns a parameter field, as register_parameter; a plain tensor is wrapped as `nn.Parameter(t)` does (sharing
+   * its values, requiring grad).
+   */
   registerParameter(name: string, value: Tensor | null): void {
     if (value !== null && !(value instanceof Tensor))
       throw new ArgumentError(`registerParameter: ${name} must be a Tensor or null, got ${typeof value}`);
-    if (this.bufferNames.has(name))
-      throw new ArgumentError(`registerParameter: ${name} is already a buffer`);
+    if (this.bufferNames.has(name)) throw new ArgumentError(`registerParameter: ${name} is already a buffer`);
     (this as unknown as Record<string, Tensor | null>)[name] =
-      value === null || value instanceof Parameter ? value : Parameter.from(value, value.requiresGrad);
+      value === null || value instanceof Parameter ? value : Parameter.from(value);
   }
 
   /**
@@ -91,7 +95,9 @@ export abstract class Module {
    */
   protected setStateKey(field: string, key: string): void {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
-      throw new ArgumentError(`setStateKey: key must be an identifier without dots, got ${JSON.stringify(key)}`);
+      throw new ArgumentError(
+        `setStateKey: key must be an identifier without dots, got ${JSON.stringify(key)}`,
+      );
     this.stateKeys.set(field, key);
   }
 
@@ -228,7 +234,9 @@ export abstract class Module {
     const unexpected = [...entries.keys()].filter((k) => !own.has(k));
     if ((opts.strict ?? true) && (missing.length > 0 || unexpected.length > 0)) {
       const list = (ks: string[]) =>
-        ks.length <= 20 ? JSON.stringify(ks) : `${JSON.stringify(ks.slice(0, 20)).slice(0, -1)}, … ${ks.length - 20} more]`;
+        ks.length <= 20
+          ? JSON.stringify(ks)
+          : `${JSON.stringify(ks.slice(0, 20)).slice(0, -1)}, … ${ks.length - 20} more]`;
       throw new ArgumentError(
         `${fn}: keys do not match (strict): missing ${missing.length} ${list(missing)}, unexpected ${unexpected.length} ${list(unexpected)}`,
       );
@@ -236,7 +244,8 @@ export abstract class Module {
     for (const [name, target] of own) {
       const src = entries.get(name);
       if (src === undefined) continue;
-      if (!(src instanceof Tensor)) throw new ArgumentError(`${fn}: ${name} must be a Tensor, got ${typeof src}`);
+      if (!(src instanceof Tensor))
+        throw new ArgumentError(`${fn}: ${name} must be a Tensor, got ${typeof src}`);
       if (src.ndim !== target.ndim || src.shape.some((d, i) => d !== target.shape[i])) {
         throw new ShapeError(
           `${fn}: ${name} has shape ${fmtShape(src.shape)} but the module expects ${fmtShape(target.shape)}`,
