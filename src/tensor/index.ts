@@ -39,4 +39,5 @@ export {
   transpose,
   unsqueeze,
 } from './shape.js';
-export { isGradEnabled, noGrad, type Shape, Tensor } from './tensor.js';
+export { isGradEnabled, keep, noGrad, scope, type Shape, Tensor } from './tensor.js';
+export { memoryStats, setPoolLimit } from './storage.js';

@@ -11,6 +11,20 @@ import * as E from './elementwise.js';
 import * as L from './linalg.js';
 import * as R from './reduce.js';
 import * as S from './shape.js';
+import {
+  closeScope,
+  collect,
+  inScope,
+  isPooled,
+  keep as keepStorage,
+  openScope,
+  releaseRef,
+  retain,
+  isTracked,
+  track,
+  uninitialized,
+  untrack,
+} from './storage.js';
 
 export type Shape = number[];
 /** One gradient per parent, or null where a parent needs none. */
@@ -19,6 +33,8 @@ export type Scalar = number;
 export type TensorLike = Tensor | number;
 
 let gradEnabled = true;
+/** The data of every disposed tensor: reading it through `Tensor.data` throws. */
+const DISPOSED = new Float32Array(0);
 
 /** Runs fn without recording operations for autograd (torch.no_grad). */
 export function noGrad<T>(fn: () => T): T {
@@ -53,14 +69,16 @@ export function stridesOf(shape: readonly number[]): number[] {
 }
 
 export class Tensor {
-  readonly data: Float32Array;
+  #data: Float32Array;
+  readonly #size: number;
   readonly shape: Shape;
   requiresGrad: boolean;
   grad: Tensor | null = null;
   /** The op that made this tensor, for debugging and display ("conv2d", "add", …); "" for a leaf. */
   readonly op: string;
   readonly parents: readonly Tensor[];
-  private readonly backwardFn: BackwardFn | null;
+  /** The rule mapping this tensor's gradient to its parents' (null for a leaf), as PyTorch's grad_fn. */
+  readonly backwardFn: BackwardFn | null;
 
   constructor(
     data: Float32Array,
@@ -72,22 +90,50 @@ export class Tensor {
         `Tensor: data has ${data.length} elements but shape ${fmtShape(shape)} needs ${numel(shape)}`,
       );
     }
-    this.data = data;
+    this.#data = data;
+    this.#size = data.length;
     this.shape = [...shape];
     this.requiresGrad = opts.requiresGrad ?? false;
     this.op = opts.op ?? '';
     this.parents = opts.parents ?? [];
     this.backwardFn = opts.backward ?? null;
+    if (isPooled(data)) {
+      retain(data);
+      if (inScope()) track(this);
+    }
+  }
+
+  /** The elements, row-major. Reading the data of a disposed tensor throws. */
+  get data(): Float32Array {
+    const d = this.#data;
+    if (d === DISPOSED) throw new ArgumentError(`Tensor.data: this ${this.op || 'tensor'} tensor was disposed`);
+    return d;
+  }
+
+  /** Whether dispose() was called (its data may already belong to another tensor). */
+  get isDisposed(): boolean {
+    return this.#data === DISPOSED;
+  }
+
+  /**
+   * Gives this tensor's memory back to the pool when no other tensor shares it (views from reshape or detach do)
+   * and marks it disposed. Idempotent. Only for tensors nothing will read again; `scope` does it for you.
+   */
+  dispose(): void {
+    const d = this.#data;
+    if (d === DISPOSED) return;
+    this.#data = DISPOSED;
+    releaseRef(d);
   }
 
   get ndim(): number {
     return this.shape.length;
   }
   get size(): number {
-    return this.data.length;
+    return this.#size;
   }
   numel(): number {
-    return this.data.length;
+    return this.#size;
   }
   get dtype(): 'float32' {
     return 'float32';
@@ -157,29 +203,7 @@ export class Tensor {
       seed = gradOutput;
     }
 
-    const order = topologicalOrder(this);
-    const grads = new Map<Tensor, Tensor>([[this, seed]]);
-    noGrad(() => {
-      for (let i = order.length - 1; i >= 0; i--) {
-        const node = order[i]!;
-        const g = grads.get(node);
-        if (g === undefined) continue;
-        grads.delete(node);
-        if (node.backwardFn === null) {
-          node.grad =
-            node.grad === null ? new Tensor(new Float32Array(g.data), g.shape) : E.add(node.grad, g);
-          continue;
-        }
-        const parentGrads = node.backwardFn(g);
-        node.parents.forEach((parent, j) => {
-          const pg = parentGrads[j];
-          if (!parent.requiresGrad || pg === null || pg === undefined) return;
-          const reduced = sumTo(pg, parent.shape);
-          const prev = grads.get(parent);
-          grads.set(parent, prev === undefined ? reduced : E.add(prev, reduced));
-        });
-      }
-    });
+    runBackward(topologicalOrder(this), this, seed);
   }
 
   toString(): string {
@@ -366,4 +390,129 @@ function topologicalOrder(root: Tensor): Tensor[] {
     }
   }
   return order;
+}
+
+/**
+ * The reverse walk of `backward`, in a scope of its own: every gradient it computes is a temporary except the
+ * leaves' `.grad`, so each one is disposed as soon as the walk has passed the node it belongs to, and its buffer
+ * serves the next gradient of the same size. A gradient tensor may be handed on unchanged (identity rules return
+ * `g`, and `[g, g]` gives one tensor to two parents): `pending` counts the map entries holding each tensor, and
+ * a tensor is disposed only when none does.
+ */
+function runBackward(order: Tensor[], root: Tensor, seed: Tensor): void {
+  const grads = new Map<Tensor, Tensor>([[root, seed]]);
+  const pending = new Map<Tensor, number>([[seed, 1]]);
+  const hold = (t: Tensor) => pending.set(t, (pending.get(t) ?? 0) + 1);
+  const drop = (t: Tensor) => {
+    const n = (pending.get(t) ?? 0) - 1;
+    if (n > 0) pending.set(t, n);
+    else pending.delete(t);
+  };
+  // Only tensors made inside this walk are disposed, never the caller's gradOutput or saved forward tensors.
+  const release = (t: Tensor) => {
+    if (!pending.has(t) && untrack(t)) t.dispose();
+  };
+  openScope();
+  const survivors = new Set<unknown>();
+  try {
+    noGrad(() => {
+      for (let i = order.length - 1; i >= 0; i--) {
+        const node = order[i]!;
+        const g = grads.get(node);
+        if (g === undefined) continue;
+        grads.delete(node);
+        drop(g);
+        if (node.backwardFn === null) {
+          accumulateGrad(node, g, !pending.has(g) && isTracked(g), survivors);
+          if (node.grad !== g) release(g);
+          continue;
+        }
+        const parentGrads = node.backwardFn(g);
+        // Released only after every parent has its share: one tensor may be the gradient of several parents.
+        const done: Tensor[] = [g];
+        node.parents.forEach((parent, j) => {
+          const pg = parentGrads[j];
+          if (!parent.requiresGrad || pg === null || pg === undefined) return;
+          const reduced = sumTo(pg, parent.shape);
+          done.push(pg, reduced);
+          const prev = grads.get(parent);
+          if (prev === undefined) {
+            grads.set(parent, reduced);
+            hold(reduced);
+          } else {
+            const sum = E.add(prev, reduced);
+            grads.set(parent, sum);
+            hold(sum);
+            drop(prev);
+            done.push(prev);
+          }
+        });
+        for (const pg of parentGrads) if (pg !== null && pg !== undefined) done.push(pg);
+        for (const t of done) release(t);
+      }
+    });
+  } finally {
+    closeScope(survivors);
+  }
+}
+
+/** Adds g into leaf.grad in place (PyTorch accumulates into the same tensor), or makes g (or a copy) the grad. */
+function accumulateGrad(leaf: Tensor, g: Tensor, owned: boolean, survivors: Set<unknown>): void {
+  if (leaf.grad === null || leaf.grad.isDisposed) {
+    // A gradient the walk made and nothing else holds becomes the grad itself; anything else is copied.
+    const grad = owned && sameShape(g.shape, leaf.shape) ? g : new Tensor(copyOf(g.data), leaf.shape);
+    survivors.add(grad);
+    keepStorage(grad);
+    leaf.grad = grad;
+    return;
+  }
+  const acc = leaf.grad.data;
+  const d = g.data;
+  for (let i = 0; i < acc.length; i++) acc[i]! += d[i]!;
+}
+
+function copyOf(data: Float32Array): Float32Array {
+  const out = uninitialized(data.length);
+  out.set(data);
+  return out;
+}
+
+/**
+ * Runs fn and disposes every tensor over pooled memory that it made (op outputs), except those in its result —
+ * a tensor, or arrays, plain objects and Maps holding tensors — and those passed to `keep`. A training step in a
+ * scope reuses the same buffers step after step instead of faulting in fresh memory:
+ *
+ *     const loss = scope(() => {
+ *       opt.zeroGrad();
+ *       const loss = crossEntropy(model.forward(x), y);
+ *       loss.backward();
+ *       opt.step();
+ *       return loss.item();
+ *     });
+ *
+ * Parameters, gradients (`.grad`), optimizer state and batch-norm statistics are never disposed by it. Reading a
+ * disposed tensor throws. fn must be synchronous. Scopes nest; what an inner scope returns belongs to the outer.
+ */
+export function scope<T>(fn: () => T): T {
+  openScope();
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    closeScope(new Set());
+    throw e;
+  }
+  if (result instanceof Promise) {
+    closeScope(new Set());
+    throw new ArgumentError('scope: fn must be synchronous, got a function that returned a Promise');
+  }
+  const survivors = new Set<unknown>();
+  collect(result, (v) => v instanceof Tensor, survivors);
+  closeScope(survivors);
+  return result;
+}
+
+/** Makes t outlive every open scope (it is then disposed only by `t.dispose()`, or collected as garbage). */
+export function keep<T extends Tensor>(t: T): T {
+  return keepStorage(t);
 }
