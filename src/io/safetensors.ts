@@ -136,7 +136,7 @@ function readValue(view: DataView, at: number, dtype: string): number {
   }
 }
 
-function halfToFloat(h: number): number {
+export function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >> 10) & 0x1f;
   const frac = h & 0x3ff;
