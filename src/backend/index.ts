@@ -4,7 +4,7 @@
  */
 import { ArgumentError, describe } from '../errors.js';
 import type { Backend } from './contract.js';
-import { loadNativeBackend } from './native.js';
+import { currentNativeKernels, loadNativeBackend } from './native.js';
 import { tsBackend } from './ts.js';
 import { loadWasmBackend } from './wasm.js';
 
@@ -85,4 +85,61 @@ export function withBackend<T>(name: BackendName, fn: () => T): T {
   } finally {
     current = previous;
   }
+}
+
+/** Why each native kernel config is the one chosen: the instructions it needs, found by CPUID at load. */
+const KERNEL_REASONS: Record<string, string> = {
+  avx512: 'the CPU has AVX-512 F and VL (16-lane FMA tiles)',
+  avx2: 'the CPU has AVX2 and FMA but not AVX-512 (8-lane FMA tiles)',
+  sse2: 'the CPU has neither AVX2+FMA nor AVX-512 (4-lane SSE2 tiles, the x86-64 floor)',
+  scalar: 'no vector instruction set the addon was built for (scalar kernels)',
+};
+
+/** What runs convlab's heavy ops here, and why: for `convlab doctor` and bug reports. */
+export interface BackendInfo {
+  /** The backend in use. */
+  name: BackendName;
+  /** Why it is the one in use. */
+  reason: string;
+  /** Backends that could not load here, with the reason each gave. */
+  unavailable: { name: BackendName; reason: string }[];
+  /** Threads of its parallel primitives, and where that number comes from. */
+  threads: number;
+  threadsReason: string;
+  /** The native kernel config ('avx512', 'avx2', …) and why, when the backend is native. */
+  kernels: string | null;
+  kernelsReason: string | null;
+}
+
+export function backendInfo(): BackendInfo {
+  const b = getBackend();
+  const env = typeof process !== 'undefined' ? process.env : {};
+  const unavailable = preference
+    .filter((n) => n !== b.name)
+    .map((n) => ({ name: n, result: load(n) }))
+    .filter((r): r is { name: BackendName; result: string } => typeof r.result === 'string')
+    .map(({ name, result }) => ({ name, reason: result }));
+  const requested = env.CONVLAB_BACKEND;
+  const reason =
+    requested !== undefined && requested !== ''
+      ? `CONVLAB_BACKEND=${requested}`
+      : b.name === preference[0]
+        ? 'the fastest backend, and it loads here'
+        : `the fastest that loads here (${unavailable.map((u) => u.name).join(', ')} did not)`;
+  const threadsReason =
+    env.CONVLAB_THREADS !== undefined && env.CONVLAB_THREADS !== ''
+      ? `CONVLAB_THREADS=${env.CONVLAB_THREADS}`
+      : b.name === 'ts'
+        ? 'the TypeScript backend runs on the calling thread'
+        : 'the CPUs this process may use (affinity mask and cgroup CPU quota)';
+  const kernels = b.name === 'native' ? currentNativeKernels() : null;
+  return {
+    name: b.name,
+    reason,
+    unavailable,
+    threads: b.threads,
+    threadsReason,
+    kernels,
+    kernelsReason: kernels === null ? null : (KERNEL_REASONS[kernels] ?? 'chosen by name'),
+  };
 }

@@ -27,9 +27,19 @@ function loadAddon(): Addon | string {
   if (proc?.versions?.node === undefined) return 'native addons load only in Node';
   const fs = proc.getBuiltinModule('fs');
   const { createRequire } = proc.getBuiltinModule('module');
-  const url = findPackageFile(ADDON_PATH, (u) => fs.existsSync(u));
-  if (url === null) return `the addon ${ADDON_PATH} was not built (run: node native/build.mjs)`;
-  return createRequire(import.meta.url)(url.pathname) as Addon;
+  // One built here from source wins; else the prebuilt the package ships for this platform (no compiler needed).
+  const prebuilt = `native/prebuilds/${proc.platform}-${proc.arch}/convlab.node`;
+  let failure = `no addon for ${proc.platform}-${proc.arch} (build one: npx convlab install, or node native/build.mjs)`;
+  for (const file of [ADDON_PATH, prebuilt]) {
+    const url = findPackageFile(file, (u) => fs.existsSync(u));
+    if (url === null) continue;
+    try {
+      return createRequire(import.meta.url)(url.pathname) as Addon;
+    } catch (e) {
+      failure = `${file} failed to load: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+  return failure;
 }
 
 /** Builds the backend over a loaded addon; `kernels` names the config (default: the best this CPU runs). */

@@ -1,6 +1,13 @@
 /** Backend selection: the fast backends load here, and an unavailable one fails with a reason. */
 import { describe, expect, it } from 'vitest';
-import { availableBackends, getBackend, registerBackend, setBackend } from '../../src/backend/index.js';
+import {
+  availableBackends,
+  backendInfo,
+  getBackend,
+  registerBackend,
+  setBackend,
+  withBackend,
+} from '../../src/backend/index.js';
 import { loadNativeBackend } from '../../src/backend/native.js';
 
 describe('backend selection', () => {
@@ -29,5 +36,20 @@ describe('backend selection', () => {
 
   it('rejects an unknown name', () => {
     expect(() => setBackend('gpu' as 'ts')).toThrow(/setBackend: name must be one of native, wasm, ts/);
+  });
+
+  it('says which backend, kernels and threads run, and why', () => {
+    for (const name of availableBackends()) {
+      const info = withBackend(name, backendInfo);
+      expect(info.name).toBe(name);
+      expect(info.threads).toBeGreaterThanOrEqual(1);
+      expect(info.reason.length).toBeGreaterThan(0);
+      expect(info.threadsReason.length).toBeGreaterThan(0);
+      if (name === 'native') {
+        expect(['avx512', 'avx2', 'sse2', 'scalar']).toContain(info.kernels);
+        expect(info.kernelsReason).toMatch(/CPU|scalar/);
+      } else expect(info.kernels).toBeNull();
+      expect(info.unavailable.map((u) => u.name)).not.toContain(name);
+    }
   });
 });
