@@ -1,6 +1,111 @@
-export * from './args.js';
-export { biasGrad, type ConvOptions, conv1d, conv2d, conv3d, convCost, type Cost, planConv } from './conv.js';
-export * from './depthwise.js';
-export * from './separable.js';
-export * from './shuffle.js';
-export * from './transposed.js';
+/**
+ * The functional convolutions (torch.nn.functional style: stateless, weights passed in), pooling, and their
+ * cost formulas, listed name by name; argument checks and planning helpers stay internal.
+ */
+export {
+  adaptiveAvgPool2d,
+  avgPool2d,
+  type AvgPoolOptions,
+  interpolate,
+  type InterpolateOptions,
+  maxPool2d,
+  type PoolOptions,
+} from './pool.js';
+export {
+  conv1d,
+  conv2d,
+  conv3d,
+  convCost,
+  type ConvOptions,
+  type Cost,
+} from './conv.js';
+export {
+  convOutSize,
+  type IntOrTuple,
+  type Padding,
+  type PaddingMode,
+} from './args.js';
+export {
+  depthwiseSeparableConv2d,
+  depthwiseSeparableCost,
+  type DepthwiseSeparableOptions,
+} from './depthwise.js';
+export {
+  spatiallySeparableConv2d,
+  spatiallySeparableCost,
+  type SpatiallySeparableOptions,
+} from './separable.js';
+export { channelShuffle } from './shuffle.js';
+export {
+  convTranspose1d,
+  convTranspose2d,
+  convTranspose3d,
+  convTransposeCost,
+  type ConvTransposeOptions,
+} from './transposed.js';
+export {
+  deformConv2d,
+  deformConv2dCost,
+  type DeformConv2dOptions,
+} from './deformable.js';
+export {
+  gcnConv,
+  gcnCost,
+  normalizeAdjacency,
+  type NormalizeOptions,
+  sparseCoo,
+  SparseCOO,
+  spmm,
+  toSparse,
+} from './graph.js';
+export {
+  type InceptionChannels,
+  inceptionCost,
+} from './inception.js';
+export {
+  acBlockCost,
+  type BatchNormState,
+  fuseConvBn,
+} from './acnet.js';
+export {
+  octaveCost,
+  octaveSplit,
+} from './octave.js';
+export {
+  hetConv2d,
+  hetConvCost,
+  hetConvFlopsRatio,
+  type HetConvOptions,
+  hetPointwiseKernel,
+} from './hetconv.js';
+export {
+  condConv2d,
+  condConvCost,
+  condConvRouting,
+  type MixtureConvOptions,
+} from './condconv.js';
+export {
+  annealedTemperature,
+  dynamicConv2d,
+  kernelAttention,
+} from './dynamic.js';
+export {
+  ghostCost,
+  ghostSpeedup,
+} from './ghost.js';
+export { scConvCost } from './scconv.js';
+export {
+  doconvCost,
+  doconvKernel,
+} from './doconv.js';
+export {
+  rSoftmax,
+  splatCost,
+} from './splat.js';
+export {
+  involution2d,
+  type Involution2dOptions,
+  involutionCost,
+  unfold2d,
+} from './involution.js';
+export { shuffleNetUnitCost } from './shufflenet.js';
