@@ -14,23 +14,32 @@ size_t cl_gemm_core_workspace(const cl_config* cfg, int m) {
   return (size_t)round_up(m, cfg->mr) * cfg->kc + (size_t)round_up(CL_NC, cfg->nr) * cfg->kc + 64;
 }
 
+/* The tallest register tile of any config (AVX-512's 8 × 48). */
+#define CL_MR_MAX 8
+
+/*
+ * Panels of mr rows, k-major: dst[p·mr + i] = alpha·A[i0 + i, k0 + p]. A row-major A is read mr rows at a time so the
+ * panel is written in order (one row at a time scattered each float mr floats apart: 7 % of a ResNet-50 forward).
+ */
 void cl_pack_a(const cl_mat* a, int m, int k0, int kc, int mr, float alpha, float* dst) {
   for (int i0 = 0; i0 < m; i0 += mr) {
     int rows = m - i0 < mr ? m - i0 : mr;
     if (!a->trans) {
-      for (int i = 0; i < rows; i++) {
-        const float* src = a->p + (size_t)(i0 + i) * a->ld + k0;
-        for (int p = 0; p < kc; p++) dst[p * mr + i] = alpha * src[p];
+      const float* src[CL_MR_MAX];
+      for (int i = 0; i < mr; i++) src[i] = i < rows ? a->p + (size_t)(i0 + i) * a->ld + k0 : 0;
+      if (rows == mr && alpha == 1.0f) {
+        for (int p = 0; p < kc; p++, dst += mr)
+          for (int i = 0; i < mr; i++) dst[i] = src[i][p];
+      } else {
+        for (int p = 0; p < kc; p++, dst += mr)
+          for (int i = 0; i < mr; i++) dst[i] = i < rows ? alpha * src[i][p] : 0.0f;
       }
     } else {
-      for (int p = 0; p < kc; p++) {
+      for (int p = 0; p < kc; p++, dst += mr) {
         const float* src = a->p + (size_t)(k0 + p) * a->ld + i0;
-        for (int i = 0; i < rows; i++) dst[p * mr + i] = alpha * src[i];
+        for (int i = 0; i < mr; i++) dst[i] = i < rows ? alpha * src[i] : 0.0f;
       }
     }
-    for (int i = rows; i < mr; i++)
-      for (int p = 0; p < kc; p++) dst[p * mr + i] = 0;
-    dst += (size_t)kc * mr;
   }
 }
 
