@@ -149,12 +149,12 @@ export function openScope(): void {
   frames.push(new Set());
 }
 
-export function closeScope(survivors: Set<unknown>): void {
+export function closeScope(survivors: Set<unknown> | 'all'): void {
   const frame = frames.pop();
   if (frame === undefined) throw new Error('closeScope: no scope is open');
   const parent = frames[frames.length - 1];
   for (const t of frame) {
-    if (survivors.has(t)) parent?.add(t);
+    if (survivors === 'all' || survivors.has(t)) parent?.add(t);
     else t.dispose();
   }
 }

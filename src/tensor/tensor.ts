@@ -512,6 +512,25 @@ export function scope<T>(fn: () => T): T {
   return result;
 }
 
+/**
+ * Runs a forward pass and, when its output carries no autograd graph (inference, `noGrad`, frozen weights),
+ * disposes the pooled intermediates it made, so the next layer's output reuses their memory while it is still in
+ * cache. With a graph, the intermediates are saved for backward and nothing is disposed. Containers (Sequential)
+ * run their layers through it; a layer that keeps a tensor it made for later must `keep` it.
+ */
+export function disposeIntermediates(fn: () => Tensor): Tensor {
+  openScope();
+  let out: Tensor;
+  try {
+    out = fn();
+  } catch (e) {
+    closeScope('all');
+    throw e;
+  }
+  closeScope(out.requiresGrad ? 'all' : new Set([out]));
+  return out;
+}
+
 /** Makes t outlive every open scope (it is then disposed only by `t.dispose()`, or collected as garbage). */
 export function keep<T extends Tensor>(t: T): T {
   return keepStorage(t);

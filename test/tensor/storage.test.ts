@@ -142,3 +142,34 @@ describe('setPoolLimit', () => {
     expect(memoryStats().freeBytes).toBe(0);
   });
 });
+
+describe('Sequential without a graph', () => {
+  it('disposes its intermediates and keeps its output; with a graph it disposes nothing', async () => {
+    const { Sequential, Conv2d, ReLU, Flatten, noGrad } = await import('../../src/index.js');
+    const made: Tensor[] = [];
+    const spy = {
+      forward(x: Tensor) {
+        made.push(x);
+        return x;
+      },
+    };
+    const net = new Sequential(new Conv2d(2, 4, 3, { padding: 1 }), new ReLU(), new Flatten());
+    // Record what flows between the layers.
+    const layers = net.layers as unknown as { forward(x: Tensor): Tensor }[];
+    for (const l of layers) {
+      const f = l.forward.bind(l);
+      l.forward = (x: Tensor) => spy.forward(f(x));
+    }
+    const x = randn([2, 2, 32, 32]);
+    const y = noGrad(() => net.forward(x));
+    expect(y.isDisposed).toBe(false);
+    expect(made[0]!.isDisposed).toBe(true);
+    expect(made[1]!.isDisposed).toBe(true); // shares its buffer with y (Flatten is a view), which keeps it alive
+    expect(x.isDisposed).toBe(false);
+    const withGrad = net.forward(x);
+    expect(withGrad.requiresGrad).toBe(true);
+    expect(made.slice(3).every((t) => !t.isDisposed)).toBe(true);
+    withGrad.sum().backward();
+    expect(net.parameters()[0]!.grad).not.toBeNull();
+  });
+});
