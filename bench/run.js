@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 /**
  * `npm run bench`: convlab's backends side by side with PyTorch, onnxruntime-node, TF.js (WASM) and
- * onnxruntime-web (WASM) on cases A–G and the backward of A. See bench/README.md.
+ * onnxruntime-web (WASM) on cases A–G and the backward of A, then whole models M1–M5 (run-models.mjs) side by
+ * side with PyTorch. See bench/README.md.
  *
- *   node bench/run.js [--quick] [--cases A,B] [--engines convlab,torch,ort-node,tfjs-wasm,ort-web]
- *                     [--backends ts,wasm,native] [--threads 1,2] [--samples 15] [--min-time 1000] [--rounds 2]
- *                     [--relaxed-simd] [--no-install] [--out FILE]
+ *   node bench/run.js [--only ops|models] [--quick] [--cases A,B] [--models M1,M3]
+ *                     [--engines convlab,torch,ort-node,tfjs-wasm,ort-web] [--backends ts,wasm,native]
+ *                     [--model-backends auto] [--threads 1,2] [--samples 15] [--min-time 1000] [--rounds 2]
+ *                     [--model-warmup W] [--model-samples S] [--relaxed-simd] [--no-install] [--out FILE]
+ *                     [--models-out FILE]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -16,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { selectCases, writeCaseData } from './cases.mjs';
 import { checkOutputs } from './check.mjs';
 import { formatTable, summarize } from './report.mjs';
+import { cpuName, runModels } from './run-models.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const root = dirname(benchDir);
@@ -24,7 +28,13 @@ const PYTHON = '/usr/bin/python3';
 const { values: a } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
     cases: { type: 'string' },
+    models: { type: 'string' },
+    'model-backends': { type: 'string', default: 'auto' },
+    'model-warmup': { type: 'string' },
+    'model-samples': { type: 'string' },
+    'models-out': { type: 'string' },
     engines: { type: 'string', default: 'convlab,torch,ort-node,tfjs-wasm,ort-web' },
     backends: { type: 'string', default: 'ts,wasm,native' },
     threads: { type: 'string', default: '1,2' },
@@ -201,7 +211,8 @@ function runConfig(cfg, dataDir, caseIds) {
   return JSON.parse(line);
 }
 
-async function main() {
+/** The op cases A–G (and A backward). Returns the wrong answers found. */
+async function runOps() {
   const cases = selectCases({ quick: a.quick, ids: a.cases ? list(a.cases) : null });
   const notes = [];
   // The machine is shared: the load around the run says how much to trust its figures.
@@ -252,7 +263,7 @@ async function main() {
     `node ${relative(root, fileURLToPath(import.meta.url))} ${process.argv.slice(2).join(' ')}`.trim();
 
   const machine = {
-    cpu: cpus()[0]?.model ?? 'unknown',
+    cpu: cpuName(),
     cores: cpus().length,
     node: process.version,
     loadAverage1m: { before: loadBefore, after: loadavg()[0] },
@@ -288,7 +299,36 @@ async function main() {
   writeFileSync(out, `${JSON.stringify(json, null, 2)}\n`);
   process.stdout.write(`results: ${relative(process.cwd(), out)}\n`);
   rmSync(dataDir, { recursive: true, force: true });
-  if (summary.wrong.length > 0) process.exitCode = 1;
+  return summary.wrong;
+}
+
+async function main() {
+  if (a.only !== undefined && !['ops', 'models'].includes(a.only))
+    throw new Error(`bench: --only must be 'ops' or 'models', got '${a.only}'`);
+  // Naming cases but no models (or the reverse) asks for that half only.
+  const only = a.only ?? (a.cases && !a.models ? 'ops' : a.models && !a.cases ? 'models' : undefined);
+  const wrong = [];
+  if (only !== 'models') wrong.push(...(await runOps()));
+  if (only !== 'ops') {
+    const notes = [];
+    ensureDist(notes);
+    for (const n of notes) log(n);
+    const r = await runModels({
+      quick: a.quick,
+      ids: a.models ? list(a.models) : null,
+      threadCounts,
+      backends: list(a['model-backends']),
+      engines: engines.filter((e) => e === 'convlab' || e === 'torch'),
+      warmup: a['model-warmup'] === undefined ? undefined : Number(a['model-warmup']),
+      samples: a['model-samples'] === undefined ? undefined : Number(a['model-samples']),
+      noInstall: a['no-install'],
+      out: a['models-out'],
+      command:
+        `node ${relative(root, fileURLToPath(import.meta.url))} ${process.argv.slice(2).join(' ')}`.trim(),
+    });
+    wrong.push(...r.wrong);
+  }
+  if (wrong.length > 0) process.exitCode = 1;
 }
 
 main().catch((e) => {

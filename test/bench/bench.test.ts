@@ -1,6 +1,7 @@
 /**
- * The benchmark harness end to end on shrunk cases (`--quick`), and its bookkeeping: a wrong answer is caught
- * and kept out of the ratios. No timing is asserted: GFLOP/s only have to be positive numbers.
+ * The benchmark harness end to end on shrunk cases (`--quick`), op cases and whole models, and its bookkeeping:
+ * a wrong answer is caught and kept out of the ratios. No timing is asserted: GFLOP/s and milliseconds only have
+ * to be positive numbers.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -10,7 +11,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: plain ES modules of the bench package, without type declarations
 import { selectCases } from '../../bench/cases.mjs';
 // @ts-expect-error: plain ES modules of the bench package, without type declarations
+import { selectModels } from '../../bench/models.mjs';
+// @ts-expect-error: plain ES modules of the bench package, without type declarations
 import { summarize } from '../../bench/report.mjs';
+// @ts-expect-error: plain ES modules of the bench package, without type declarations
+import { summarizeModels } from '../../bench/run-models.mjs';
 
 const root = join(__dirname, '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'convlab-bench-'));
@@ -89,5 +94,75 @@ describe('bench report', () => {
     expect(s.wrong).toEqual(['ort-node-1t A']);
     expect(s.perCase.A.best['native/peer 1t']).toBe('torch-1t');
     expect(s.perCase.A.ratios['native/peer 1t']).toBeCloseTo(2, 6);
+  });
+});
+
+describe('bench/run.js --only models --quick', () => {
+  it('runs the small CNN train step on the ts backend, beside PyTorch when present, and checks it', () => {
+    const out = join(work, 'models.json');
+    const r = spawnSync(
+      process.execPath,
+      [
+        'bench/run.js',
+        '--only',
+        'models',
+        '--quick',
+        '--models',
+        'M3',
+        '--model-backends',
+        'ts',
+        '--threads',
+        '1',
+        '--no-install',
+        '--models-out',
+        out,
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/\| M3 small CNN train step/);
+    const result = JSON.parse(readFileSync(out, 'utf8'));
+    expect(result.models.map((m: { id: string }) => m.id)).toEqual(['M3']);
+    expect(result.runs['convlab-ts-1t'].results.M3.medianMs).toBeGreaterThan(0);
+    if (torchHere) {
+      expect(result.checks.reference).toBe('torch-1t');
+      const check = result.checks.models.M3['convlab-ts-1t'];
+      expect(check.ok).toBe(true);
+      expect(check.maxRelDiff).toBeLessThan(1e-2);
+      expect(result.summary.rows.M3.perThreads['1'].ratio.ts).toBeGreaterThan(0);
+    }
+  }, 120_000);
+});
+
+describe('bench model report', () => {
+  it('keeps PyTorch’s fastest allocator and leaves a wrong convlab answer out of the ratio', () => {
+    const models = selectModels({ ids: ['M4'] });
+    const configs = [
+      { key: 'convlab-1t', engine: 'convlab', backend: '', threads: 1 },
+      { key: 'convlab-wasm-1t', engine: 'convlab', backend: 'wasm', threads: 1 },
+      { key: 'torch-1t', engine: 'torch', threads: 1, malloc: null },
+      { key: 'torch-1t-jemalloc', engine: 'torch', threads: 1, malloc: 'jemalloc' },
+    ];
+    const runs = {
+      'convlab-1t': { results: { M4: { medianMs: 40 } } },
+      'convlab-wasm-1t': { results: { M4: { medianMs: 10 } } },
+      'torch-1t': { results: { M4: { medianMs: 30 } } },
+      'torch-1t-jemalloc': { results: { M4: { medianMs: 20 } } },
+    };
+    const checks = {
+      reference: 'torch-1t',
+      models: {
+        M4: {
+          'convlab-1t': { maxRelDiff: 1e-5, what: 'output', tol: 1e-3, ok: true },
+          'convlab-wasm-1t': { maxRelDiff: 0.5, what: 'output', tol: 1e-3, ok: false },
+        },
+      },
+    };
+    const s = summarizeModels(models, configs, runs, checks, [1]);
+    const cell = s.rows.M4.perThreads[1];
+    expect(cell.torch).toMatchObject({ ms: 20, malloc: 'jemalloc' });
+    expect(cell.ratio.auto).toBeCloseTo(0.5, 6);
+    expect(cell.ratio.wasm).toBeUndefined();
+    expect(s.wrong).toEqual(['convlab-wasm-1t M4']);
   });
 });
