@@ -17,7 +17,8 @@ import {
   INPUT_WAITING,
   type ToEngine,
 } from './protocol.js';
-import type { Repl } from './repl.js';
+import type { Outcome, Repl } from './repl.js';
+import type { DisplayData } from './tslab.js';
 
 type Post = (m: FromEngine) => void;
 
@@ -72,14 +73,27 @@ function errorOf(value: unknown, interrupted: boolean): CellError {
   return { ename: 'Error', evalue: text, traceback: [`Uncaught ${text}`] };
 }
 
+/** A failed cell as ename/evalue/traceback: the value it threw, or where it does not type-check. */
+function cellError(outcome: Exclude<Outcome, { kind: 'ok' }>, code: string): CellError {
+  if (outcome.kind === 'thrown') return errorOf(outcome.error, outcome.interrupted);
+  const source = code.split('\n');
+  const messages: string[] = [];
+  const traceback: string[] = [];
+  for (const d of outcome.diagnostics) {
+    const message = `${d.file ? `${d.file} ` : ''}${d.line}:${d.column} - ${d.message}`;
+    messages.push(message);
+    traceback.push(message);
+    // Diagnostics in the cell itself show the line and a caret under the column.
+    if (!d.file && source[d.line - 1] !== undefined)
+      traceback.push(`    ${source[d.line - 1]}`, `    ${' '.repeat(d.column - 1)}^`);
+  }
+  return { ename: 'TypeScriptError', evalue: messages.join('\n'), traceback };
+}
+
 export class Engine {
   private count = 0;
   private readonly history = new History();
   private queue: Promise<void> = Promise.resolve();
-  private lastValue: { value: unknown } | null = null;
-  private errors: unknown[][] = [];
-  private silent = false;
-  private code = '';
   private allowStdin = true;
   private readonly inputState: Int32Array;
   private readonly inputBytes: Uint8Array;
@@ -91,17 +105,6 @@ export class Engine {
   ) {
     this.inputState = new Int32Array(inputBuffer, 0, 2);
     this.inputBytes = new Uint8Array(inputBuffer, INPUT_HEADER_BYTES);
-  }
-
-  /** The console tslab's executor reports to: the last expression's value, thrown errors, type diagnostics. */
-  static replConsole(getEngine: () => Engine | undefined) {
-    return {
-      log: (value: unknown) => {
-        const e = getEngine();
-        if (e) e.lastValue = { value };
-      },
-      error: (...args: unknown[]) => getEngine()?.errors.push(args),
-    };
   }
 
   installGlobals(): void {
@@ -118,10 +121,11 @@ export class Engine {
     g.clearOutput = (wait = false) =>
       this.post({ kind: 'iopub', msgType: 'clear_output', content: { wait: wait === true } });
     g.prompt = (message = '', defaultValue?: string) => this.prompt(String(message), defaultValue);
-    this.repl.tslab.lastWriteDisplayData = (
-      d: { data: MimeBundle; metadata: Record<string, unknown>; transient?: { display_id?: string } },
-      update: boolean,
-    ) => this.display(d.data, d.transient?.display_id, update, d.metadata);
+  }
+
+  /** Outputs of `tslab.display.*` (the tslab API some notebooks use). */
+  displayData(d: DisplayData, update: boolean): void {
+    this.display(d.data as MimeBundle, d.transient?.display_id, update, d.metadata);
   }
 
   private display(
@@ -175,7 +179,7 @@ export class Engine {
         return this.execute(code, c, allowStdin);
       case 'complete_request': {
         const cursor = toUtf16(code, Number(c.cursor_pos ?? code.length));
-        const info = this.repl.executor.complete(code, cursor);
+        const info = this.repl.complete(code, cursor);
         return {
           status: 'ok',
           matches: info.candidates,
@@ -186,7 +190,7 @@ export class Engine {
       }
       case 'inspect_request': {
         const cursor = toUtf16(code, Number(c.cursor_pos ?? code.length));
-        const info = this.repl.executor.inspect(code, cursor);
+        const info = this.repl.inspect(code, cursor);
         if (!info) return { status: 'ok', found: false, data: {}, metadata: {} };
         return {
           status: 'ok',
@@ -212,19 +216,15 @@ export class Engine {
     if (!silent)
       this.post({ kind: 'iopub', msgType: 'execute_input', content: { code, execution_count: count } });
     if (storeHistory) this.history.add(count, code);
-    this.lastValue = null;
-    this.errors = [];
-    this.silent = silent;
-    this.code = code;
     this.allowStdin = allowStdin;
-    const ok = await this.repl.executor.execute(code);
-    if (!ok) {
-      const err = this.cellError();
+    const outcome = await this.repl.execute(code);
+    if (outcome.kind !== 'ok') {
+      const err = cellError(outcome, code);
       this.post({ kind: 'iopub', msgType: 'error', content: { ...err, execution_count: count } });
       return { status: 'error', execution_count: count, ...err };
     }
-    const last = this.lastValue as { value: unknown } | null;
-    if (last && !this.silent) {
+    const last = outcome.value;
+    if (last && !silent) {
       const data = format(last.value);
       if (storeHistory) this.history.setOutput(count, String(data['text/plain']));
       this.post({
@@ -240,38 +240,10 @@ export class Engine {
     };
   }
 
-  /** Turns what the executor reported into ename/evalue/traceback: a thrown value or type diagnostics. */
-  private cellError(): CellError {
-    const first = this.errors[0];
-    if (first && first.length === 1) {
-      const e = first[0] as { code?: string; message?: string };
-      const interrupted =
-        e?.code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED' ||
-        e?.message === 'Interrupted asynchronously' ||
-        (e instanceof Error && e.name === 'KeyboardInterrupt');
-      return errorOf(first[0], interrupted);
-    }
-    // Diagnostics arrive as console.error('%s%d:%d - %s', file, line, column, message).
-    const source = this.code.split('\n');
-    const messages: string[] = [];
-    const traceback: string[] = [];
-    for (const args of this.errors) {
-      const [, file, line, col, msg] = args as [string, string, number, number, string];
-      const message = `${file ? `${file} ` : ''}${line}:${col} - ${msg}`;
-      messages.push(message);
-      traceback.push(message);
-      // Diagnostics in the cell itself show the line and a caret under the column.
-      if (!file && source[line - 1] !== undefined)
-        traceback.push(`    ${source[line - 1]}`, `    ${' '.repeat(col - 1)}^`);
-    }
-    return { ename: 'TypeScriptError', evalue: messages.join('\n'), traceback };
-  }
-
   private userExpressions(exprs: unknown): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     if (typeof exprs !== 'object' || exprs === null) return out;
-    const locals = (globalThis as unknown as { __tslab__: { exports: Record<string, unknown> } }).__tslab__
-      .exports;
+    const locals = this.repl.locals;
     for (const [name, expr] of Object.entries(exprs)) {
       try {
         // Expressions see the cells' variables by name, as the notebook would.

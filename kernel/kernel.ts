@@ -1,19 +1,16 @@
 /** Starts a kernel from a Jupyter connection file: the io thread first (so it answers at once), then the REPL. */
 import { readFileSync, writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { connectEngine, Engine } from './engine.js';
 import { INPUT_HEADER_BYTES, type FromEngine, type IoThreadData } from './protocol.js';
-import { createRepl, PACKAGE_ROOT } from './repl.js';
+import { createRepl, PACKAGE_ROOT, WARM_CELL } from './repl.js';
+import { typescriptVersion } from './tslab.js';
 import { type ConnectionInfo, PROTOCOL_VERSION } from './wire.js';
 
-const require = createRequire(import.meta.url);
-
 export function kernelInfo(): Record<string, unknown> {
-  const version = (name: string) => (require(`${name}/package.json`) as { version: string }).version;
   const own = JSON.parse(readFileSync(`${PACKAGE_ROOT}/package.json`, 'utf8')) as { version: string };
-  const tsVersion = version('@tslab/typescript-for-tslab');
+  const tsVersion = typescriptVersion();
   return {
     status: 'ok',
     protocol_version: PROTOCOL_VERSION,
@@ -53,10 +50,16 @@ export async function startKernel(connectionFile: string): Promise<void> {
   let interrupt = () => {};
   // Installed before the slow REPL start so an early interrupt does not end the process.
   process.on('SIGINT', () => interrupt());
-  const repl = await createRepl(Engine.replConsole(() => engine));
+  const repl = await createRepl((d, update) => engine?.displayData(d, update));
   engine = new Engine(repl, post, inputBuffer);
   engine.installGlobals();
-  interrupt = () => repl.executor.interrupt();
+  interrupt = () => repl.interrupt();
+  // The converter type-checks a first convlab import now, while the kernel waits for its first cell.
+  try {
+    repl.warm(WARM_CELL);
+  } catch (err) {
+    console.error('warm-up failed:', err);
+  }
   // A stray rejection or exception from user code must not take the kernel down with it.
   process.on('unhandledRejection', (reason) => console.error('Unhandled promise rejection:', reason));
   process.on('uncaughtException', (err) => console.error('Uncaught exception:', err));

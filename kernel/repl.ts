@@ -1,12 +1,12 @@
 /**
- * TypeScript-in-a-REPL on tslab's converter and executor (used as a library; its wire layer is not used).
- * Sets up module resolution so `convlab`, node's types and the kernel's globals type-check from any folder, and
- * so `import … from 'convlab'` runs against this package's own build.
+ * The kernel's TypeScript REPL: convlab, node's types and the kernel's globals type-check from any folder, and
+ * `import … from 'convlab'` runs against this package's own build. The REPL itself is tslab's converter behind
+ * the adapter in tslab.ts.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { installOverlay } from './overlay.js';
+import { createTsRepl, type TsRepl, type TsReplOptions } from './tslab.js';
 
 const require = createRequire(import.meta.url);
 
@@ -28,76 +28,20 @@ declare function clearOutput(wait?: boolean): void;
 declare function prompt(message?: string, defaultValue?: string): string | null;
 `;
 
-export interface TsQuickInfo {
-  displayParts?: { text: string }[];
-  documentation?: { text: string }[];
-  tags?: { name: string; text?: { text: string }[] }[];
-}
+export type { Outcome, TsRepl as Repl } from './tslab.js';
 
-export interface Executor {
-  execute(src: string): Promise<boolean>;
-  inspect(src: string, position: number): TsQuickInfo | undefined;
-  complete(src: string, position: number): { start: number; end: number; candidates: string[] };
-  interrupt(): void;
-}
+/** A first cell usually imports convlab: checking one while the kernel waits loads its declarations early. */
+export const WARM_CELL = "import { randn } from 'convlab';\nrandn([1]).shape";
 
-export interface ReplConsole {
-  log(value: unknown): void;
-  error(...args: unknown[]): void;
-}
-
-export interface Repl {
-  executor: Executor;
-  isComplete(code: string): { status: 'complete' | 'incomplete' | 'invalid'; indent?: string };
-  printQuickInfo(info: TsQuickInfo): string;
-  typescriptVersion: string;
-  tslab: { lastWriteDisplayData: unknown };
-}
-
-export async function createRepl(out: ReplConsole): Promise<Repl> {
-  const ts = require('@tslab/typescript-for-tslab');
-  const cwd: string = ts.sys.getCurrentDirectory();
-  const typesNode = path.dirname(require.resolve('@types/node/package.json'));
-  installOverlay(ts.sys, cwd, { convlabRoot: PACKAGE_ROOT, typesNode, globalsDts: GLOBALS_DTS });
-
-  const { createConverter, isCompleteCode } = require('tslab/dist/converter');
-  const { createExecutor } = require('tslab/dist/executor');
-  const { printQuickInfo } = require('tslab/dist/inspect');
-  const jupyter = require('tslab/dist/jupyter');
-
-  // Preload convlab itself (an ES module) so cells can `import … from 'convlab'`: tslab emits CommonJS `require`.
+export async function createRepl(onDisplay: TsReplOptions['onDisplay']): Promise<TsRepl> {
+  // Preloaded (an ES module) so cells can `import … from 'convlab'`: converted cells use CommonJS `require`.
   const convlab = await import(path.join(PACKAGE_ROOT, 'dist', 'src', 'index.js'));
-
-  const node = createConverter();
-  let browser: unknown = null;
-  const convs = {
-    node,
-    get browser() {
-      browser ??= createConverter({ isBrowser: true });
-      return browser;
-    },
-    close() {
-      node.close();
-    },
-  };
-  const executor: Executor = createExecutor(cwd, convs, out);
-  const slot = (globalThis as unknown as { __tslab__: { require: NodeJS.Require } }).__tslab__;
-  const baseRequire = slot.require;
-  slot.require = new Proxy(baseRequire, {
-    apply: (target, thisArg, args: unknown[]) =>
-      args[0] === 'convlab' ? convlab : Reflect.apply(target, thisArg, args),
+  const typesNode = path.dirname(require.resolve('@types/node/package.json'));
+  return createTsRepl({
+    convlabRoot: PACKAGE_ROOT,
+    typesNode,
+    globalsDts: GLOBALS_DTS,
+    builtins: { convlab },
+    onDisplay,
   });
-
-  return {
-    executor,
-    isComplete(code) {
-      const r = isCompleteCode(code) as { completed: boolean; indent?: string };
-      if (!r.completed) return { status: 'incomplete', indent: r.indent ?? '' };
-      const file = ts.createSourceFile('cell.ts', code, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
-      return file.parseDiagnostics?.length ? { status: 'invalid' } : { status: 'complete' };
-    },
-    printQuickInfo,
-    typescriptVersion: ts.version,
-    tslab: jupyter,
-  };
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../src/convlab.h"
+#include "../src/normpool.h"
 
 static float* arena;
 static size_t arenaFloats;
@@ -221,6 +222,168 @@ static napi_value DeformCol2im(napi_env env, napi_callback_info info) {
   return 0;
 }
 
+/* ---- Batch norm, pooling, resampling, strided copies (native/src/normpool.h) ---- */
+
+/* The data of an Int32Array argument of at least `need` elements, or NULL with an exception pending. */
+static int32_t* i32s(napi_env env, napi_value v, size_t need, const char* what, int* ok) {
+  napi_typedarray_type type;
+  size_t len;
+  void* data;
+  bool is = 0;
+  napi_is_typedarray(env, v, &is);
+  if (is) napi_get_typedarray_info(env, v, &type, &len, &data, 0, 0);
+  char msg[200];
+  if (!is || type != napi_int32_array)
+    snprintf(msg, sizeof msg, "convlab native: %s must be an Int32Array", what);
+  else if (len < need)
+    snprintf(msg, sizeof msg, "convlab native: %s has %zu elements but %zu are needed", what, len, need);
+  else
+    return data;
+  *ok = 0;
+  fail(env, msg);
+  return 0;
+}
+
+static napi_value BatchNormForward(napi_env env, napi_callback_info info) {
+  ARGS(14);
+  int n = i32(env, argv[0]), c = i32(env, argv[1]), inner = i32(env, argv[2]), training = i32(env, argv[8]);
+  if (n < 0 || c < 0 || inner < 0) return fail(env, "convlab native: batchNormForward sizes must not be negative");
+  size_t all = (size_t)n * c * inner;
+  int ok = 1;
+  float* x = f32(env, argv[3], all, 0, "x", &ok);
+  float* w = ok ? f32(env, argv[4], c, 1, "weight", &ok) : 0;
+  float* b = ok ? f32(env, argv[5], c, 1, "bias", &ok) : 0;
+  float* rm = ok ? f32(env, argv[6], c, !training, "runningMean", &ok) : 0;
+  float* rv = ok ? f32(env, argv[7], c, !training, "runningVar", &ok) : 0;
+  float* y = ok ? f32(env, argv[11], all, 0, "y", &ok) : 0;
+  float* sm = ok ? f32(env, argv[12], c, 0, "saveMean", &ok) : 0;
+  float* si = ok ? f32(env, argv[13], c, 0, "saveInvStd", &ok) : 0;
+  if (!ok) return 0;
+  pthread_mutex_lock(&busy);
+  cl_batch_norm_forward(n, c, inner, x, w, b, rm, rv, training, (float)f64(env, argv[9]), (float)f64(env, argv[10]),
+                        y, sm, si);
+  pthread_mutex_unlock(&busy);
+  return 0;
+}
+
+static napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
+  ARGS(12);
+  int n = i32(env, argv[0]), c = i32(env, argv[1]), inner = i32(env, argv[2]);
+  if (n < 0 || c < 0 || inner < 0) return fail(env, "convlab native: batchNormBackward sizes must not be negative");
+  size_t all = (size_t)n * c * inner;
+  int ok = 1;
+  float* x = f32(env, argv[3], all, 0, "x", &ok);
+  float* gy = ok ? f32(env, argv[4], all, 0, "gy", &ok) : 0;
+  float* w = ok ? f32(env, argv[5], c, 1, "weight", &ok) : 0;
+  float* sm = ok ? f32(env, argv[6], c, 0, "saveMean", &ok) : 0;
+  float* si = ok ? f32(env, argv[7], c, 0, "saveInvStd", &ok) : 0;
+  float* gx = ok ? f32(env, argv[9], all, 1, "gx", &ok) : 0;
+  float* gw = ok ? f32(env, argv[10], c, 1, "gWeight", &ok) : 0;
+  float* gb = ok ? f32(env, argv[11], c, 1, "gBias", &ok) : 0;
+  if (!ok) return 0;
+  pthread_mutex_lock(&busy);
+  cl_batch_norm_backward(n, c, inner, x, gy, w, sm, si, i32(env, argv[8]), gx, gw, gb);
+  pthread_mutex_unlock(&busy);
+  return 0;
+}
+
+static int read_pool(napi_env env, napi_value v, cl_pool* g) {
+  if (!geom(env, v, (int*)g, CL_POOL_FIELDS)) {
+    fail(env, "convlab native: pooling geometry must be an Int32Array of 13 values");
+    return 0;
+  }
+  int bad = g->planes < 0 || g->h < 1 || g->w < 1 || g->oh < 1 || g->ow < 1;
+  if (bad) fail(env, "convlab native: pooling sizes must be positive");
+  return !bad;
+}
+
+/* Pooling-shaped calls: (geometry, …ints, in, out[, indices]) with `in` of h·w and `out` of oh·ow per plane, or
+ * the reverse for a backward. */
+enum { MAX_F, MAX_B, AVG_F, AVG_B, ADA_F, ADA_B, RES_F, RES_B };
+
+static napi_value pool_call(napi_env env, napi_callback_info info, int which) {
+  size_t argc = 7;
+  napi_value argv[7];
+  napi_get_cb_info(env, info, &argc, argv, 0, 0);
+  int ints = which == MAX_F || which == MAX_B || which == ADA_F || which == ADA_B ? 0 : which <= AVG_B ? 2 : 4;
+  int arrays = which == MAX_F || which == MAX_B ? 3 : 2;
+  if (argc < (size_t)(1 + ints + arrays)) return fail(env, "convlab native: too few arguments");
+  cl_pool g;
+  if (!read_pool(env, argv[0], &g)) return 0;
+  size_t in = (size_t)g.planes * g.h * g.w, out = (size_t)g.planes * g.oh * g.ow;
+  int bwd = which & 1, ok = 1;
+  napi_value* a = argv + 1 + ints;
+  float* src = f32(env, a[0], bwd ? out : in, 0, bwd ? "gy" : "x", &ok);
+  int32_t* idx = 0;
+  float* dst;
+  if (which == MAX_B) {
+    idx = ok ? i32s(env, a[1], out, "indices", &ok) : 0;
+    dst = ok ? f32(env, a[2], in, 0, "gx", &ok) : 0;
+  } else {
+    dst = ok ? f32(env, a[1], bwd ? in : out, 0, bwd ? "gx" : "y", &ok) : 0;
+    if (which == MAX_F) idx = ok ? i32s(env, a[2], out, "indices", &ok) : 0;
+  }
+  if (!ok) return 0;
+  int i0 = ints ? i32(env, argv[1]) : 0, i1 = ints ? i32(env, argv[2]) : 0;
+  double s0 = ints > 2 ? f64(env, argv[3]) : 0, s1 = ints > 2 ? f64(env, argv[4]) : 0;
+  pthread_mutex_lock(&busy);
+  switch (which) {
+    case MAX_F: cl_max_pool2d_forward(&g, src, dst, idx); break;
+    case MAX_B: cl_max_pool2d_backward(&g, src, idx, dst); break;
+    case AVG_F: cl_avg_pool2d_forward(&g, i0, i1, src, dst); break;
+    case AVG_B: cl_avg_pool2d_backward(&g, i0, i1, src, dst); break;
+    case ADA_F: cl_adaptive_avg_pool2d_forward(&g, src, dst); break;
+    case ADA_B: cl_adaptive_avg_pool2d_backward(&g, src, dst); break;
+    case RES_F: cl_interpolate2d_forward(&g, i0, i1, s0, s1, src, dst); break;
+    case RES_B: cl_interpolate2d_backward(&g, i0, i1, s0, s1, src, dst); break;
+  }
+  pthread_mutex_unlock(&busy);
+  return 0;
+}
+
+static napi_value MaxPool2dForward(napi_env env, napi_callback_info info) { return pool_call(env, info, MAX_F); }
+static napi_value MaxPool2dBackward(napi_env env, napi_callback_info info) { return pool_call(env, info, MAX_B); }
+static napi_value AvgPool2dForward(napi_env env, napi_callback_info info) { return pool_call(env, info, AVG_F); }
+static napi_value AvgPool2dBackward(napi_env env, napi_callback_info info) { return pool_call(env, info, AVG_B); }
+static napi_value AdaptiveForward(napi_env env, napi_callback_info info) { return pool_call(env, info, ADA_F); }
+static napi_value AdaptiveBackward(napi_env env, napi_callback_info info) { return pool_call(env, info, ADA_B); }
+static napi_value ResampleForward(napi_env env, napi_callback_info info) { return pool_call(env, info, RES_F); }
+static napi_value ResampleBackward(napi_env env, napi_callback_info info) { return pool_call(env, info, RES_B); }
+
+/* stridedCopy(dims: Int32Array [nd, shape…, srcStrides…, dstStrides…], src, srcOffset, dst, dstOffset) */
+static napi_value StridedCopy(napi_env env, napi_callback_info info) {
+  ARGS(5);
+  int ok = 1, d[1 + 3 * CL_COPY_MAX_DIMS] = {0};
+  napi_typedarray_type type;
+  size_t len = 0;
+  void* data = 0;
+  bool is = 0;
+  napi_is_typedarray(env, argv[0], &is);
+  if (is) napi_get_typedarray_info(env, argv[0], &type, &len, &data, 0, 0);
+  if (!is || type != napi_int32_array || len < 1) return fail(env, "convlab native: stridedCopy dims must be an Int32Array");
+  memcpy(d, data, (len < sizeof d / sizeof *d ? len : sizeof d / sizeof *d) * sizeof(int));
+  int nd = d[0];
+  if (nd < 0 || nd > CL_COPY_MAX_DIMS || len != (size_t)(1 + 3 * nd))
+    return fail(env, "convlab native: stridedCopy takes at most 8 dims, as [nd, shape, srcStrides, dstStrides]");
+  int srcOff = i32(env, argv[2]), dstOff = i32(env, argv[4]);
+  size_t sEnd = (size_t)srcOff + 1, dEnd = (size_t)dstOff + 1;
+  for (int k = 0; k < nd; k++) {
+    if (d[1 + k] < 0 || d[1 + nd + k] < 0 || d[1 + 2 * nd + k] < 0)
+      return fail(env, "convlab native: stridedCopy sizes and strides must not be negative");
+    if (d[1 + k] == 0) return 0;
+    sEnd += (size_t)(d[1 + k] - 1) * d[1 + nd + k];
+    dEnd += (size_t)(d[1 + k] - 1) * d[1 + 2 * nd + k];
+  }
+  if (srcOff < 0 || dstOff < 0) return fail(env, "convlab native: stridedCopy offsets must not be negative");
+  float* src = f32(env, argv[1], sEnd, 0, "src", &ok);
+  float* dst = ok ? f32(env, argv[3], dEnd, 0, "dst", &ok) : 0;
+  if (!ok) return 0;
+  pthread_mutex_lock(&busy);
+  cl_strided_copy(nd, d + 1, src + srcOff, d + 1 + nd, dst + dstOff, d + 1 + 2 * nd);
+  pthread_mutex_unlock(&busy);
+  return 0;
+}
+
 /* The kernel configs this CPU runs, best first. */
 static napi_value Configs(napi_env env, napi_callback_info info) {
   (void)info;
@@ -272,6 +435,17 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"convBackwardFilter", 0, ConvBackwardFilter, 0, 0, 0, napi_default, 0},
       {"deformIm2col", 0, DeformIm2col, 0, 0, 0, napi_default, 0},
       {"deformCol2im", 0, DeformCol2im, 0, 0, 0, napi_default, 0},
+      {"batchNormForward", 0, BatchNormForward, 0, 0, 0, napi_default, 0},
+      {"batchNormBackward", 0, BatchNormBackward, 0, 0, 0, napi_default, 0},
+      {"maxPool2dForward", 0, MaxPool2dForward, 0, 0, 0, napi_default, 0},
+      {"maxPool2dBackward", 0, MaxPool2dBackward, 0, 0, 0, napi_default, 0},
+      {"avgPool2dForward", 0, AvgPool2dForward, 0, 0, 0, napi_default, 0},
+      {"avgPool2dBackward", 0, AvgPool2dBackward, 0, 0, 0, napi_default, 0},
+      {"adaptiveAvgPool2dForward", 0, AdaptiveForward, 0, 0, 0, napi_default, 0},
+      {"adaptiveAvgPool2dBackward", 0, AdaptiveBackward, 0, 0, 0, napi_default, 0},
+      {"interpolate2dForward", 0, ResampleForward, 0, 0, 0, napi_default, 0},
+      {"interpolate2dBackward", 0, ResampleBackward, 0, 0, 0, napi_default, 0},
+      {"stridedCopy", 0, StridedCopy, 0, 0, 0, napi_default, 0},
       {"configs", 0, Configs, 0, 0, 0, napi_default, 0},
       {"select", 0, Select, 0, 0, 0, napi_default, 0},
       {"current", 0, Current, 0, 0, 0, napi_default, 0},

@@ -48,7 +48,7 @@ export interface DeformGeometry {
   offsetGroups: number;
 }
 
-export interface Backend {
+export interface Backend extends NormPoolOps {
   readonly name: 'ts' | 'wasm' | 'native';
   /** Threads used by this backend's parallel primitives. */
   readonly threads: number;
@@ -117,5 +117,133 @@ export interface Backend {
     gx: Float32Array,
     gOffset: Float32Array,
     gMask: Float32Array | null,
+  ): void;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Batch norm, pooling, resampling and copies: the memory-bound ops around the convolutions. Outputs are written in
+// full (gradients of pooling and resampling included: a backend zeroes gx before scattering into it).
+
+/** A tensor of rank ≥ 2 viewed as [n, c, inner]: batch norm's statistics are per channel over n · inner values. */
+export interface NormGeometry {
+  n: number;
+  c: number;
+  /** product of the dims after the channel dim (1 for [N, C]) */
+  inner: number;
+}
+
+/** A 2-D pooling window slid over `planes` (N·C) planes of h×w, giving oh×ow each (src/ops/pool.ts plans it). */
+export interface PoolGeometry {
+  planes: number;
+  h: number;
+  w: number;
+  oh: number;
+  ow: number;
+  kernel: [number, number];
+  stride: [number, number];
+  /** implicit padding before the first row / column (max: -∞, avg: zeros) */
+  padding: [number, number];
+  dilation: [number, number];
+}
+
+/** Resizing `planes` planes of h×w to oh×ow (F.interpolate, 2-D). */
+export interface ResampleGeometry {
+  planes: number;
+  h: number;
+  w: number;
+  oh: number;
+  ow: number;
+  mode: 'nearest' | 'bilinear';
+  alignCorners: boolean;
+  /** input step per output step: in/out for a given size, 1/scaleFactor for a given factor (PyTorch's rule) */
+  scaleH: number;
+  scaleW: number;
+}
+
+export interface NormPoolOps {
+  /**
+   * Batch norm forward. training: per-channel mean and biased variance over n·inner values; saveMean and saveInvStd
+   * (1/√(var + eps)) receive them, and runningMean / runningVar (when given) are updated in place as PyTorch does:
+   * r ← (1 − momentum)·r + momentum·s, with the unbiased variance. Eval: the running stats normalise (saveMean and
+   * saveInvStd still receive them, for the backward). y = (x − mean)·invStd·weight + bias; weight and bias are
+   * optional (1 and 0).
+   */
+  batchNormForward(
+    g: NormGeometry,
+    x: Float32Array,
+    weight: Float32Array | null,
+    bias: Float32Array | null,
+    runningMean: Float32Array | null,
+    runningVar: Float32Array | null,
+    training: boolean,
+    momentum: number,
+    eps: number,
+    y: Float32Array,
+    saveMean: Float32Array,
+    saveInvStd: Float32Array,
+  ): void;
+
+  /**
+   * Batch norm backward from the saved statistics: gWeight = Σ gy·x̂, gBias = Σ gy per channel; gx = weight·invStd·
+   * (gy − gBias/m − x̂·gWeight/m) in training (m = n·inner: the statistics depend on x), weight·invStd·gy in eval.
+   * Any of gx, gWeight, gBias may be null (not wanted).
+   */
+  batchNormBackward(
+    g: NormGeometry,
+    x: Float32Array,
+    gy: Float32Array,
+    weight: Float32Array | null,
+    saveMean: Float32Array,
+    saveInvStd: Float32Array,
+    training: boolean,
+    gx: Float32Array | null,
+    gWeight: Float32Array | null,
+    gBias: Float32Array | null,
+  ): void;
+
+  /** Max over each window (taps in the padding never win); indices get the argmax's offset h·w-plane (-1: none). */
+  maxPool2dForward(g: PoolGeometry, x: Float32Array, y: Float32Array, indices: Int32Array): void;
+  /** gx = Σ of gy at each window's argmax. */
+  maxPool2dBackward(g: PoolGeometry, gy: Float32Array, indices: Int32Array, gx: Float32Array): void;
+
+  /**
+   * Mean over each window (dilation 1). The divisor is divisorOverride when > 0, else the window size clipped to the
+   * padded input (countIncludePad) or to the input.
+   */
+  avgPool2dForward(
+    g: PoolGeometry,
+    countIncludePad: boolean,
+    divisorOverride: number,
+    x: Float32Array,
+    y: Float32Array,
+  ): void;
+  avgPool2dBackward(
+    g: PoolGeometry,
+    countIncludePad: boolean,
+    divisorOverride: number,
+    gy: Float32Array,
+    gx: Float32Array,
+  ): void;
+
+  /** Adaptive average pooling to oh×ow: window i spans [⌊i·h/oh⌋, ⌈(i+1)·h/oh⌉). Kernel fields are ignored. */
+  adaptiveAvgPool2dForward(g: PoolGeometry, x: Float32Array, y: Float32Array): void;
+  adaptiveAvgPool2dBackward(g: PoolGeometry, gy: Float32Array, gx: Float32Array): void;
+
+  /** Nearest (⌊o·scale⌋) or bilinear (half-pixel, or corner-aligned) resampling, and its adjoint. */
+  interpolate2dForward(g: ResampleGeometry, x: Float32Array, y: Float32Array): void;
+  interpolate2dBackward(g: ResampleGeometry, gy: Float32Array, gx: Float32Array): void;
+
+  /**
+   * dst[dstOffset + Σ iₖ·dstStrides[k]] = src[srcOffset + Σ iₖ·srcStrides[k]] for every index i of `shape` (at most
+   * 8 dims; strides in elements, non-negative): permute, slice, cat and constant pad are each one such copy.
+   */
+  stridedCopy(
+    shape: readonly number[],
+    src: Float32Array,
+    srcOffset: number,
+    srcStrides: readonly number[],
+    dst: Float32Array,
+    dstOffset: number,
+    dstStrides: readonly number[],
   ): void;
 }

@@ -5,9 +5,10 @@
  */
 import type { Backend } from './contract.js';
 import { convFields, deformFields, findPackageFile } from './cgeometry.js';
+import { nativeNormPool, type NormPoolAddon } from './native-normpool.js';
 
 /** The addon's exports (native/addon/addon.c). */
-interface Addon {
+interface Addon extends NormPoolAddon {
   gemm(...args: (number | boolean | Float32Array)[]): void;
   convForward(g: Int32Array, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array): void;
   convBackwardData(g: Int32Array, gy: Float32Array, w: Float32Array, gx: Float32Array): void;
@@ -58,6 +59,7 @@ function makeBackend(addon: Addon): Backend {
     deformIm2col: (g, x, off, mask, cols) => addon.deformIm2col(deformFields(g, dgeom), x, off, mask, cols),
     deformCol2im: (g, x, off, mask, gc, gx, go, gm) =>
       addon.deformCol2im(deformFields(g, dgeom), x, off, mask, gc, gx, go, gm),
+    ...nativeNormPool(addon),
   };
 }
 

@@ -3,6 +3,7 @@
  * Convolution is im2col + GEMM per (image, group); its two gradients are the same two steps transposed.
  */
 import type { Backend, ConvGeometry, DeformGeometry } from './contract.js';
+import { tsNormPool } from './ts-normpool.js';
 
 /** A grow-only scratch buffer: fresh memory is costly (first-touch page faults), so columns are reused. */
 let scratch = new Float32Array(0);
@@ -344,4 +345,5 @@ export const tsBackend: Backend = {
   convBackwardFilter,
   deformIm2col,
   deformCol2im,
+  ...tsNormPool,
 };

@@ -9,8 +9,9 @@
 import { CONV_FIELDS, convFields, DEFORM_FIELDS, deformFields, findPackageFile } from './cgeometry.js';
 import type { Backend, ConvGeometry } from './contract.js';
 import { type WasmExports, WasmThreads } from './wasm-threads.js';
+import { type NormPoolExports, wasmNormPool } from './wasm-normpool.js';
 
-interface CoreExports extends WasmExports {
+interface CoreExports extends WasmExports, NormPoolExports {
   cl_set_threads(n: number): void;
   cl_gemm_workspace(m: number, n: number, k: number): number;
   cl_gemm(...args: number[]): void;
@@ -184,6 +185,7 @@ function makeBackend(core: Core): Backend {
       core.unstage(ptrs[5]!, gOffset);
       if (gMask !== null) core.unstage(ptrs[6]!, gMask);
     },
+    ...wasmNormPool(core),
   };
 }
 

@@ -1,6 +1,7 @@
 /** The non-convolution layers of torch.nn that CNNs are built from, each a thin wrapper over a functional op. */
 import { ArgumentError, fmtShape, ShapeError } from '../errors.js';
 import type { IntOrTuple } from '../ops/args.js';
+import { batchNorm } from '../ops/norm.js';
 import {
   adaptiveAvgPool2d,
   type AvgPoolOptions,
@@ -14,7 +15,7 @@ import { matmul } from '../tensor/linalg.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { softmax } from '../tensor/reduce.js';
 import { flatten } from '../tensor/shape.js';
-import { disposeIntermediates, noGrad, Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { constantParameter, uniformParameter } from './init.js';
 import { Module } from './module.js';
 
@@ -101,35 +102,22 @@ abstract class BatchNormBase extends Module {
         `${name}: input must have ${this.ranks.join(' or ')} dims with ${this.numFeatures} channels in dim 1, got ${fmtShape(x.shape)}`,
       );
     }
-    const dims = x.shape.map((_, i) => i).filter((i) => i !== 1);
-    const bshape = x.shape.map((d, i) => (i === 1 ? d : 1));
-    let mean: Tensor;
-    let variance: Tensor;
-    if (this.training) {
-      const count = x.size / this.numFeatures;
-      if (count <= 1)
-        throw new ShapeError(
-          `${name}: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`,
-        );
-      mean = x.mean(dims, true);
-      const centred = E.sub(x, mean);
-      variance = E.mul(centred, centred).mean(dims, true);
-      const m = this.opts.momentum ?? 0.1;
-      noGrad(() => {
-        for (let c = 0; c < this.numFeatures; c++) {
-          this.runningMean.data[c] = (1 - m) * this.runningMean.data[c]! + m * mean.data[c]!;
-          this.runningVar.data[c] =
-            (1 - m) * this.runningVar.data[c]! + (m * variance.data[c]! * count) / (count - 1);
-        }
-        this.numBatchesTracked.data[0]! += 1;
-      });
-    } else {
-      mean = this.runningMean.reshape(bshape);
-      variance = this.runningVar.reshape(bshape);
-    }
-    let y = E.div(E.sub(x, mean), E.sqrt(E.add(variance, this.eps)));
-    if (this.weight !== null && this.bias !== null)
-      y = E.add(E.mul(y, this.weight.reshape(bshape)), this.bias.reshape(bshape));
+    if (this.training && x.size / this.numFeatures <= 1)
+      throw new ShapeError(
+        `${name}: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`,
+      );
+    // One fused backend pass (src/ops/norm.ts), which also updates the running statistics when training.
+    const y = batchNorm(
+      x,
+      this.runningMean,
+      this.runningVar,
+      this.weight,
+      this.bias,
+      this.training,
+      this.opts.momentum ?? 0.1,
+      this.eps,
+    );
+    if (this.training) this.numBatchesTracked.data[0]! += 1;
     return y;
   }
 
@@ -334,10 +322,8 @@ export class Sequential extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return disposeIntermediates(() => {
-      let y = x;
-      for (const l of this.layers) y = l.forward(y);
-      return y;
-    });
+    let y = x;
+    for (const l of this.layers) y = l.forward(y);
+    return y;
   }
 }

@@ -1,11 +1,34 @@
 /**
- * Shape ops. reshape shares data; the rest copy. slice, pad (all four modes) and their gradients are one
- * primitive, `gatherDims`: each output index along each dim reads one input index (or the fill value), and the
- * backward pass scatters back with +=, which also sums the repeats of reflect/replicate/circular padding.
+ * Shape ops. reshape shares data; the rest copy. permute, slice, cat and constant pad are each one strided copy on
+ * the backend (and so are their gradients). The other padding modes and expand use `gatherDims`: each output index
+ * along each dim reads one input index (or the fill value), and the backward pass scatters back with +=, which also
+ * sums the repeats of reflect/replicate/circular padding.
  */
+import { getBackend } from '../backend/index.js';
+import { stridedCopy } from '../backend/ts-normpool.js';
 import { ArgumentError, describe, fmtShape, ShapeError } from '../errors.js';
 import { normDim } from './reduce.js';
+import { uninitialized } from './storage.js';
 import { fromOp, noGrad, numel, stridesOf, Tensor } from './tensor.js';
+
+/** The backend's strided copy (at most 8 dims), or the reference loop for more dims. */
+function copy(
+  shape: readonly number[],
+  src: Float32Array,
+  srcOffset: number,
+  srcStrides: readonly number[],
+  dst: Float32Array,
+  dstOffset: number,
+  dstStrides: readonly number[],
+): void {
+  const run = shape.length <= 8 ? getBackend().stridedCopy : stridedCopy;
+  run(shape, src, srcOffset, srcStrides, dst, dstOffset, dstStrides);
+}
+
+/** A zero-filled gradient buffer for a copy that writes only part of it. */
+function zeros(n: number): Float32Array {
+  return uninitialized(n).fill(0);
+}
 
 export function reshape(x: Tensor, shape: number[]): Tensor {
   const target = [...shape];
@@ -75,26 +98,9 @@ export function permute(x: Tensor, dims: number[]): Tensor {
   const shape = perm.map((p) => x.shape[p]!);
   const inStrides = stridesOf(x.shape);
   const strides = perm.map((p) => inStrides[p]!);
-  const out = new Float32Array(x.size);
+  const out = uninitialized(x.size);
+  copy(shape, x.data, 0, strides, out, 0, stridesOf(shape));
   const nd = shape.length;
-  if (nd > 0 && x.size > 0) {
-    const idx = new Array<number>(nd).fill(0);
-    const inner = shape[nd - 1]!;
-    const si = strides[nd - 1]!;
-    let off = 0;
-    for (let o = 0; o < out.length; o += inner) {
-      for (let j = 0; j < inner; j++) out[o + j] = x.data[off + j * si]!;
-      for (let d = nd - 2; d >= 0; d--) {
-        idx[d]!++;
-        off += strides[d]!;
-        if (idx[d]! < shape[d]!) break;
-        off -= strides[d]! * shape[d]!;
-        idx[d] = 0;
-      }
-    }
-  } else if (x.size > 0) {
-    out[0] = x.data[0]!;
-  }
   const inverse = new Array<number>(nd);
   perm.forEach((p, i) => {
     inverse[p] = i;
@@ -220,9 +226,19 @@ export function slice(x: Tensor, dim: number, start?: number, end?: number, step
   const s = start === undefined ? 0 : clampIndex(start);
   const e = end === undefined ? n : clampIndex(end);
   const count = Math.max(0, Math.ceil((e - s) / step));
-  const maps = identityMaps(x.shape);
-  maps[d] = Int32Array.from({ length: count }, (_, j) => s + j * step);
-  return gatherDims(x, maps, 0, 'slice');
+  const shape = [...x.shape];
+  shape[d] = count;
+  const inStrides = stridesOf(x.shape);
+  const srcStrides = [...inStrides];
+  srcStrides[d]! *= step;
+  const offset = s * inStrides[d]!;
+  const out = uninitialized(numel(shape));
+  copy(shape, x.data, offset, srcStrides, out, 0, stridesOf(shape));
+  return fromOp(out, shape, 'slice', [x], (g) => {
+    const gx = zeros(x.size);
+    copy(shape, g.data, 0, stridesOf(shape), gx, offset, srcStrides);
+    return [new Tensor(gx, x.shape)];
+  });
 }
 
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
@@ -248,16 +264,12 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   });
   const shape = [...first.shape];
   shape[d] = tensors.reduce((s, t) => s + t.shape[d]!, 0);
-  let outer = 1;
-  for (let i = 0; i < d; i++) outer *= shape[i]!;
-  const inner = numel(shape.slice(d + 1));
-  const out = new Float32Array(numel(shape));
-  const rowOut = shape[d]! * inner;
+  const out = uninitialized(numel(shape));
+  const outStrides = stridesOf(shape);
   let offset = 0;
   for (const t of tensors) {
-    const rowIn = t.shape[d]! * inner;
-    for (let o = 0; o < outer; o++) out.set(t.data.subarray(o * rowIn, (o + 1) * rowIn), o * rowOut + offset);
-    offset += rowIn;
+    copy(t.shape, t.data, 0, stridesOf(t.shape), out, offset * outStrides[d]!, outStrides);
+    offset += t.shape[d]!;
   }
   return fromOp(out, shape, 'cat', tensors, (g) => {
     let start = 0;
@@ -325,6 +337,7 @@ export function pad(x: Tensor, pads: number[], mode: PadMode = 'constant', value
       `pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got ${describe(mode)}`,
     );
   }
+  if (mode === 'constant') return padConstant(x, pads, value);
   const maps = identityMaps(x.shape);
   for (let p = 0; p < pads.length / 2; p++) {
     const d = x.ndim - 1 - p;
@@ -341,14 +354,12 @@ export function pad(x: Tensor, pads: number[], mode: PadMode = 'constant', value
         `pad: circular padding (${before}, ${after}) must not exceed dim ${d}'s size ${n}`,
       );
     }
-    if (mode !== 'constant' && n === 0)
+    if (n === 0)
       throw new ArgumentError(`pad: ${mode} padding needs a non-empty dim ${d}`);
     maps[d] = Int32Array.from({ length: before + n + after }, (_, j) => {
       const i = j - before;
       if (i >= 0 && i < n) return i;
       switch (mode) {
-        case 'constant':
-          return -1;
         case 'reflect':
           return i < 0 ? -i : 2 * (n - 1) - i;
         case 'replicate':
@@ -358,5 +369,26 @@ export function pad(x: Tensor, pads: number[], mode: PadMode = 'constant', value
       }
     });
   }
-  return gatherDims(x, maps, value, 'pad');
+  return gatherDims(x, maps, 0, 'pad');
+}
+
+/** Constant padding: the output filled with `value`, the input copied into its interior; the gradient is a slice. */
+function padConstant(x: Tensor, pads: number[], value: number): Tensor {
+  const shape = [...x.shape];
+  const before = new Array<number>(x.ndim).fill(0);
+  for (let p = 0; p < pads.length / 2; p++) {
+    const d = x.ndim - 1 - p;
+    before[d] = pads[2 * p]!;
+    shape[d]! += pads[2 * p]! + pads[2 * p + 1]!;
+  }
+  const outStrides = stridesOf(shape);
+  const inStrides = stridesOf(x.shape);
+  const offset = before.reduce((o, b, d) => o + b * outStrides[d]!, 0);
+  const out = uninitialized(numel(shape)).fill(value);
+  copy(x.shape, x.data, 0, inStrides, out, offset, outStrides);
+  return fromOp(out, shape, 'pad', [x], (g) => {
+    const gx = uninitialized(x.size);
+    copy(x.shape, g.data, offset, outStrides, gx, 0, inStrides);
+    return [new Tensor(gx, x.shape)];
+  });
 }

@@ -21,7 +21,8 @@ export function ensureBuilt(): void {
     statSync(CLI).mtimeMs < Math.max(newest(path.join(ROOT, 'kernel')), newest(path.join(ROOT, 'src')));
   if (!stale()) return;
   // One build at a time: several test files may ask at once.
-  execFileSync('flock', ['/tmp/convlab-kernel-build.lock', 'npx', 'tsc', '-p', '.'], {
+    // The project's own compiler by path: node_modules/.bin/tsc may be tslab's older TypeScript.
+  execFileSync('flock', ['/tmp/convlab-kernel-build.lock', process.execPath, 'node_modules/typescript/bin/tsc', '-p', '.'], {
     cwd: ROOT,
     stdio: 'inherit',
   });

@@ -1,0 +1,104 @@
+/**
+ * The wasm backend's batch norm, pooling and resampling primitives: operands are staged into the module's memory,
+ * the C routine (native/src/{norm,pool}.c) runs there on the worker threads, and outputs are copied back.
+ * stridedCopy stays in JavaScript: staging would copy every float in and out once more than the copy itself,
+ * and a contiguous run is already a TypedArray.set (memcpy).
+ */
+import type { NormPoolOps } from './contract.js';
+import { POOL_FIELDS, poolFields, resampleFields } from './native-normpool.js';
+import { stridedCopy } from './ts-normpool.js';
+
+export interface NormPoolExports {
+  cl_batch_norm_forward(...args: number[]): void;
+  cl_batch_norm_backward(...args: number[]): void;
+  cl_max_pool2d_forward(g: number, x: number, y: number, idx: number): void;
+  cl_max_pool2d_backward(g: number, gy: number, idx: number, gx: number): void;
+  cl_avg_pool2d_forward(g: number, includePad: number, divisor: number, x: number, y: number): void;
+  cl_avg_pool2d_backward(g: number, includePad: number, divisor: number, gy: number, gx: number): void;
+  cl_adaptive_avg_pool2d_forward(g: number, x: number, y: number): void;
+  cl_adaptive_avg_pool2d_backward(g: number, gy: number, gx: number): void;
+  cl_interpolate2d_forward(...args: number[]): void;
+  cl_interpolate2d_backward(...args: number[]): void;
+}
+
+/** What these primitives need of wasm.ts's Core. */
+interface Staging {
+  readonly ex: NormPoolExports;
+  stage(arrays: (Float32Array | number | null)[]): number[];
+  geometry(fields: Int32Array): number;
+  unstage(ptr: number, out: Float32Array): void;
+}
+
+/** An Int32Array's bytes seen as floats: TypedArray.set between arrays of one type copies bytes unchanged. */
+const bits = (a: Int32Array) => new Float32Array(a.buffer, a.byteOffset, a.length);
+
+export function wasmNormPool(core: Staging): NormPoolOps {
+  const ex = core.ex;
+  const pg = new Int32Array(POOL_FIELDS);
+  return {
+    batchNormForward(g, x, w, b, rm, rv, training, momentum, eps, y, sm, si) {
+      const p = core.stage([x, w, b, rm, rv, y.length, sm.length, si.length]);
+      ex.cl_batch_norm_forward(g.n, g.c, g.inner, p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, training ? 1 : 0, momentum, eps,
+        p[5]!, p[6]!, p[7]!);
+      core.unstage(p[5]!, y);
+      core.unstage(p[6]!, sm);
+      core.unstage(p[7]!, si);
+      if (training && rm !== null) core.unstage(p[3]!, rm);
+      if (training && rv !== null) core.unstage(p[4]!, rv);
+    },
+    batchNormBackward(g, x, gy, w, sm, si, training, gx, gw, gb) {
+      const p = core.stage([x, gy, w, sm, si, gx && gx.length, gw && gw.length, gb && gb.length]);
+      ex.cl_batch_norm_backward(g.n, g.c, g.inner, p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, training ? 1 : 0, p[5]!, p[6]!,
+        p[7]!);
+      if (gx !== null) core.unstage(p[5]!, gx);
+      if (gw !== null) core.unstage(p[6]!, gw);
+      if (gb !== null) core.unstage(p[7]!, gb);
+    },
+    maxPool2dForward(g, x, y, idx) {
+      const [px, py, pi] = core.stage([x, y.length, idx.length]);
+      ex.cl_max_pool2d_forward(core.geometry(poolFields(g, pg)), px!, py!, pi!);
+      core.unstage(py!, y);
+      core.unstage(pi!, bits(idx));
+    },
+    maxPool2dBackward(g, gy, idx, gx) {
+      const [pgy, pi, pgx] = core.stage([gy, bits(idx), gx.length]);
+      ex.cl_max_pool2d_backward(core.geometry(poolFields(g, pg)), pgy!, pi!, pgx!);
+      core.unstage(pgx!, gx);
+    },
+    avgPool2dForward(g, cip, div, x, y) {
+      const [px, py] = core.stage([x, y.length]);
+      ex.cl_avg_pool2d_forward(core.geometry(poolFields(g, pg)), cip ? 1 : 0, div, px!, py!);
+      core.unstage(py!, y);
+    },
+    avgPool2dBackward(g, cip, div, gy, gx) {
+      const [pgy, pgx] = core.stage([gy, gx.length]);
+      ex.cl_avg_pool2d_backward(core.geometry(poolFields(g, pg)), cip ? 1 : 0, div, pgy!, pgx!);
+      core.unstage(pgx!, gx);
+    },
+    adaptiveAvgPool2dForward(g, x, y) {
+      const [px, py] = core.stage([x, y.length]);
+      ex.cl_adaptive_avg_pool2d_forward(core.geometry(poolFields(g, pg)), px!, py!);
+      core.unstage(py!, y);
+    },
+    adaptiveAvgPool2dBackward(g, gy, gx) {
+      const [pgy, pgx] = core.stage([gy, gx.length]);
+      ex.cl_adaptive_avg_pool2d_backward(core.geometry(poolFields(g, pg)), pgy!, pgx!);
+      core.unstage(pgx!, gx);
+    },
+    interpolate2dForward(g, x, y) {
+      const [px, py] = core.stage([x, y.length]);
+      const mode = g.mode === 'bilinear' ? 1 : 0;
+      ex.cl_interpolate2d_forward(core.geometry(resampleFields(g, pg)), mode, g.alignCorners ? 1 : 0, g.scaleH,
+        g.scaleW, px!, py!);
+      core.unstage(py!, y);
+    },
+    interpolate2dBackward(g, gy, gx) {
+      const [pgy, pgx] = core.stage([gy, gx.length]);
+      const mode = g.mode === 'bilinear' ? 1 : 0;
+      ex.cl_interpolate2d_backward(core.geometry(resampleFields(g, pg)), mode, g.alignCorners ? 1 : 0, g.scaleH,
+        g.scaleW, pgy!, pgx!);
+      core.unstage(pgx!, gx);
+    },
+    stridedCopy,
+  };
+}
