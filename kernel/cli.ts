@@ -30,15 +30,14 @@ async function main(argv: string[]): Promise<number> {
         args: rest,
         options: { user: { type: 'boolean' }, 'sys-prefix': { type: 'boolean' }, prefix: { type: 'string' } },
       });
+      if (command === 'doctor') return (await import('./doctor.js')).doctor();
       const spec = await import('./kernelspec.js');
       const target = spec.resolveTarget({
         user: values.user,
         sysPrefix: values['sys-prefix'],
         prefix: values.prefix,
       });
-      if (command === 'install') return spec.install(target);
-      if (command === 'uninstall') return spec.uninstall(target);
-      return spec.doctor();
+      return command === 'install' ? spec.install(target) : spec.uninstall(target);
     }
     case 'run': {
       const { values, positionals } = parseArgs({

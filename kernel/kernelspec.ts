@@ -1,9 +1,10 @@
 /**
- * `convlab install | uninstall | doctor`: writes the kernelspec and copies the prebuilt JupyterLab extension into
- * a Jupyter data directory, with no Python package involved.
+ * `convlab install | uninstall`: writes the kernelspec and copies the prebuilt JupyterLab extension into a Jupyter
+ * data directory, with no Python package involved, and builds the native addon from source where the package holds
+ * no prebuilt one for this platform.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,14 +13,16 @@ import { PACKAGE_ROOT } from './repl.js';
 
 export const KERNEL_NAME = 'convlab';
 const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cli.js');
-const LABEXTENSION = path.join(PACKAGE_ROOT, 'extension', 'labextension');
+export const LABEXTENSION = path.join(PACKAGE_ROOT, 'extension', 'labextension');
+/** Builds the renderer in a checkout of the repository (the published package carries it built). */
+export const BUILD_EXTENSION = 'npm run build:extension';
 
 export interface Target {
   dataDir: string;
   how: string;
 }
 
-function jupyter(args: string[]): string | null {
+export function jupyter(args: string[]): string | null {
   const r = spawnSync('jupyter', args, { encoding: 'utf8', timeout: 20_000 });
   return r.status === 0 ? r.stdout.trim() : null;
 }
@@ -64,7 +67,7 @@ export function kernelJson(): Record<string, unknown> {
 }
 
 /** JupyterLab serves an installed extension at lab/extensions/<package name>/, so its folder carries that name. */
-const EXTENSION_NAME = 'convlab-jupyterlab';
+export const EXTENSION_NAME = 'convlab-jupyterlab';
 
 export function install(t: Target): number {
   const dir = path.join(t.dataDir, 'kernels', KERNEL_NAME);
@@ -79,8 +82,20 @@ export function install(t: Target): number {
     cpSync(LABEXTENSION, dest, { recursive: true });
     console.log(`labextension -> ${dest}`);
   } else {
-    console.log(`labextension: not built (${LABEXTENSION} missing); outputs fall back to image/png and text`);
+    console.log(
+      `labextension: not built (${LABEXTENSION} missing); outputs fall back to image/png and text until \`${BUILD_EXTENSION}\` and a new \`convlab install\``,
+    );
   }
+  // Where no prebuilt addon fits this platform, build one from source now (a compiler is needed); without one
+  // convlab runs on its WASM backend. The package's own install runs no script, so this is the place for it.
+  const build = spawnSync(
+    process.execPath,
+    [path.join(PACKAGE_ROOT, 'native', 'build.mjs'), '--if-no-prebuilt'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  process.stdout.write(build.stdout ?? '');
   return 0;
 }
 
@@ -98,48 +113,4 @@ export function uninstall(t: Target): number {
   }
   if (removed === 0) console.log(`nothing of convlab installed under ${t.dataDir}`);
   return 0;
-}
-
-/** Jupyter's search path for data: JUPYTER_PATH, the user dir, then the system prefixes. */
-function searchPath(): string[] {
-  const fromEnv = (process.env.JUPYTER_PATH ?? '').split(path.delimiter).filter(Boolean);
-  return [...new Set([...fromEnv, userDataDir(), '/usr/local/share/jupyter', '/usr/share/jupyter'])];
-}
-
-export function doctor(): number {
-  let problems = 0;
-  const line = (ok: boolean, text: string) => {
-    if (!ok) problems++;
-    console.log(`${ok ? 'ok  ' : 'FAIL'} ${text}`);
-  };
-  line(Number(process.versions.node.split('.')[0]) >= 20, `node ${process.version} (${process.execPath})`);
-  line(
-    existsSync(path.join(PACKAGE_ROOT, 'dist', 'src', 'index.js')),
-    `convlab build at ${PACKAGE_ROOT}/dist`,
-  );
-  for (const mod of ['zeromq', 'tslab']) {
-    const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(mod)})`], { cwd: PACKAGE_ROOT });
-    line(r.status === 0, `${mod} loads`);
-  }
-  const jupyterDir = jupyter(['--data-dir']);
-  console.log(
-    `     jupyter command: ${jupyterDir ? `found (data dir ${jupyterDir})` : 'not found (XDG default used)'}`,
-  );
-  let found = 0;
-  for (const dir of searchPath()) {
-    const spec = path.join(dir, 'kernels', KERNEL_NAME, 'kernel.json');
-    if (!existsSync(spec)) continue;
-    found++;
-    const argv = (JSON.parse(readFileSync(spec, 'utf8')) as { argv: string[] }).argv;
-    line(existsSync(argv[1]), `kernelspec ${spec} -> ${argv[1]}`);
-    const ext = path.join(dir, 'labextensions', EXTENSION_NAME, 'package.json');
-    console.log(
-      `     labextension ${existsSync(ext) ? `installed at ${path.dirname(ext)}` : 'not installed here'}`,
-    );
-  }
-  line(
-    found > 0,
-    `kernelspec ${KERNEL_NAME} ${found > 0 ? `found ${found}×` : 'not found: run convlab install'}`,
-  );
-  return problems === 0 ? 0 : 1;
 }

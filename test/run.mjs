@@ -1,7 +1,23 @@
 #!/usr/bin/env node
 // Runs every vitest suite and ends with one plain summary line, `N passed, N failed, N skipped`, that sums them.
+// A whole run first checks what the suites need (test/preflight.mjs) and stops at once, with one message naming
+// what is missing and the command that installs it, rather than failing dozens of tests for one absent tool.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describeMissing, missingPrerequisites } from './preflight.mjs';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+process.chdir(root);
+// Given files or filters, the run is a part the developer chose: it needs what those suites need, no more.
+const whole = process.argv.slice(2).every((a) => a.startsWith('-'));
+const missing = whole ? missingPrerequisites(root) : [];
+if (missing.length > 0) {
+  console.log(describeMissing(missing));
+  console.log('0 passed, 1 failed, 0 skipped');
+  process.exit(1);
+}
 
 mkdirSync('test/artifacts', { recursive: true });
 const report = 'test/artifacts/vitest.json';

@@ -1,3 +1,3 @@
-# The native addon: npm ci's install script builds it too, but a failure there is silent by design; here it is not.
-node native/build.mjs
+# The native addon: npm ci's prepare builds it, but a failure there is only reported (convlab then runs on wasm);
+# here it fails the run.
 test -f native/build/Release/convlab.node || { echo "20-native: native/build/Release/convlab.node was not built"; exit 1; }

@@ -27,11 +27,11 @@ export interface Lab {
   stop(): Promise<void>;
 }
 
-/** What must exist before the test can run; `.ci/steps/40-extension.sh` builds the first two. */
+/** What must exist before the test can run; `npm ci` builds the first, `npm run provision` the rest. */
 export function missingPrerequisites(): string[] {
   const need: [string, string][] = [
-    [join(LABEXTENSION, 'package.json'), 'the built extension (cd extension && npm ci && npm run build)'],
-    [join(APP, 'build/bundle.js'), 'the JupyterLab frontend (cd test/e2e/app && npm ci && npm run build)'],
+    [join(LABEXTENSION, 'package.json'), 'the built extension (npm ci)'],
+    [join(APP, 'build/bundle.js'), 'the JupyterLab frontend (npm run provision)'],
     [CHROMIUM, 'Chromium (apt-get install chromium)'],
     [PYTHON, 'Python 3 with jupyter_server, jupyterlab_server and ipykernel (apt packages)'],
   ];
