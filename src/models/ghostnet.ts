@@ -18,7 +18,7 @@ import {
 } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
 import { add, clamp, div, mul, relu } from '../tensor/elementwise.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { disposeIntermediates, type Tensor } from '../tensor/tensor.js';
 
 /** The reference's channel rounding: to a multiple of `divisor`, never more than 10 % below v. */
 function makeDivisible(v: number, divisor = 4): number {
@@ -41,8 +41,10 @@ class SqueezeExcite extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const s = this.convExpand.forward(relu(this.convReduce.forward(this.avgPool.forward(x))));
-    return mul(x, div(clamp(add(s, 3), 0, 6), 6));
+    return disposeIntermediates(() => {
+      const s = this.convExpand.forward(relu(this.convReduce.forward(this.avgPool.forward(x))));
+      return mul(x, div(clamp(add(s, 3), 0, 6), 6));
+    });
   }
 }
 
@@ -76,11 +78,13 @@ class GhostBottleneck extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let y = this.ghost1.forward(x);
-    if (this.convDw !== null && this.bnDw !== null) y = this.bnDw.forward(this.convDw.forward(y));
-    if (this.se !== null) y = this.se.forward(y);
-    y = this.ghost2.forward(y);
-    return add(y, this.shortcut.forward(x));
+    return disposeIntermediates(() => {
+      let y = this.ghost1.forward(x);
+      if (this.convDw !== null && this.bnDw !== null) y = this.bnDw.forward(this.convDw.forward(y));
+      if (this.se !== null) y = this.se.forward(y);
+      y = this.ghost2.forward(y);
+      return add(y, this.shortcut.forward(x));
+    });
   }
 }
 
@@ -142,10 +146,12 @@ export class GhostNet extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let y = this.act1.forward(this.bn1.forward(this.convStem.forward(x)));
-    y = this.convLast.forward(this.blocks.forward(y));
-    y = this.act2.forward(this.convHead.forward(this.globalPool.forward(y)));
-    return this.classifier.forward(this.dropout.forward(this.flatten.forward(y)));
+    return disposeIntermediates(() => {
+      let y = this.act1.forward(this.bn1.forward(this.convStem.forward(x)));
+      y = this.convLast.forward(this.blocks.forward(y));
+      y = this.act2.forward(this.convHead.forward(this.globalPool.forward(y)));
+      return this.classifier.forward(this.dropout.forward(this.flatten.forward(y)));
+    });
   }
 }
 

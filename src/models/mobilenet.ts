@@ -6,7 +6,7 @@
 import { Conv2d } from '../nn/conv.js';
 import { AdaptiveAvgPool2d, BatchNorm2d, Flatten, Linear, ReLU, Sequential } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { disposeIntermediates, type Tensor } from '../tensor/tensor.js';
 
 /** [output channels, stride] of the thirteen depthwise separable blocks of Table 1. */
 const BLOCKS: [number, number][] = [
@@ -58,6 +58,8 @@ export class MobileNetV1 extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return this.classifier.forward(this.flatten.forward(this.pool.forward(this.features.forward(x))));
+    return disposeIntermediates(() => {
+      return this.classifier.forward(this.flatten.forward(this.pool.forward(this.features.forward(x))));
+    });
   }
 }

@@ -16,7 +16,7 @@ import {
 } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
 import { add, relu } from '../tensor/elementwise.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { disposeIntermediates, type Tensor } from '../tensor/tensor.js';
 
 /** 1×1 → 3×3 (grouped, strided) → 1×1 with expansion 4, and a projection shortcut when shapes change. */
 export class Bottleneck extends Module {
@@ -55,10 +55,12 @@ export class Bottleneck extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let y = relu(this.bn1.forward(this.conv1.forward(x)));
-    y = relu(this.bn2.forward(this.conv2.forward(y)));
-    y = this.bn3.forward(this.conv3.forward(y));
-    return relu(add(y, this.downsample === null ? x : this.downsample.forward(x)));
+    return disposeIntermediates(() => {
+      let y = relu(this.bn1.forward(this.conv1.forward(x)));
+      y = relu(this.bn2.forward(this.conv2.forward(y)));
+      y = this.bn3.forward(this.conv3.forward(y));
+      return relu(add(y, this.downsample === null ? x : this.downsample.forward(x)));
+    });
   }
 }
 
@@ -106,9 +108,11 @@ export class ResNet extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let y = this.maxpool.forward(this.relu.forward(this.bn1.forward(this.conv1.forward(x))));
-    for (const stage of [this.layer1, this.layer2, this.layer3, this.layer4]) y = stage.forward(y);
-    return this.fc.forward(this.flatten.forward(this.avgpool.forward(y)));
+    return disposeIntermediates(() => {
+      let y = this.maxpool.forward(this.relu.forward(this.bn1.forward(this.conv1.forward(x))));
+      for (const stage of [this.layer1, this.layer2, this.layer3, this.layer4]) y = stage.forward(y);
+      return this.fc.forward(this.flatten.forward(this.avgpool.forward(y)));
+    });
   }
 }
 

@@ -15,7 +15,7 @@ import {
 } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
 import { ShuffleNetUnit } from '../nn/shufflenet.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { disposeIntermediates, type Tensor } from '../tensor/tensor.js';
 import { ArgumentError } from '../errors.js';
 
 /** Output channels of stages 2–4 at 1× for each group count (the paper's Table 1). */
@@ -72,8 +72,10 @@ export class ShuffleNetV1 extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const y = this.features.forward(this.maxPool.forward(this.firstConv.forward(x)));
-    return this.classifier.forward(this.flatten.forward(this.globalPool.forward(y)));
+    return disposeIntermediates(() => {
+      const y = this.features.forward(this.maxPool.forward(this.firstConv.forward(x)));
+      return this.classifier.forward(this.flatten.forward(this.globalPool.forward(y)));
+    });
   }
 }
 
