@@ -120,41 +120,38 @@ function checkLabextension(r: Report, dirs: string[]): void {
 }
 
 async function checkBackend(r: Report): Promise<void> {
-  const lib = await import(path.join(PACKAGE_ROOT, 'dist', 'src', 'backend', 'index.js'));
-  const native = await import(path.join(PACKAGE_ROOT, 'dist', 'src', 'backend', 'native.js'));
-  const wasm = await import(path.join(PACKAGE_ROOT, 'dist', 'src', 'backend', 'wasm.js'));
+  const dist = path.join(PACKAGE_ROOT, 'dist', 'src', 'backend');
+  const lib = await import(path.join(dist, 'index.js'));
+  const wasm = await import(path.join(dist, 'wasm.js'));
   const { loadableAddon } = await import(path.join(PACKAGE_ROOT, 'native', 'build.mjs'));
-  const nativeLoad = native.loadNativeBackend() as { backend?: { threads: number }; reason?: string };
-  const wasmLoad = wasm.loadWasmBackend() as { backend?: { threads: number }; reason?: string };
-  const requested = process.env.CONVLAB_BACKEND;
-  let backend: { name: string; threads: number };
+  let info: {
+    name: string;
+    reason: string;
+    unavailable: { name: string; reason: string }[];
+    threads: number;
+    threadsReason: string;
+    kernels: string | null;
+    kernelsReason: string | null;
+  };
   try {
-    backend = lib.getBackend();
+    info = lib.backendInfo();
   } catch (e) {
-    r.line(
-      'FAIL',
-      `backend: CONVLAB_BACKEND=${requested} cannot load: ${(e as Error).message}`,
-      'unset CONVLAB_BACKEND',
-    );
+    r.line('FAIL', `backend: ${(e as Error).message}`, 'unset CONVLAB_BACKEND');
     return;
   }
-  const why = requested ? `chosen by CONVLAB_BACKEND=${requested}` : 'the fastest that loads here';
-  r.line('ok', `backend ${backend.name} (${why})`);
-  if (nativeLoad.backend)
-    r.detail(`native: ${loadableAddon() ?? 'addon'}, kernels ${native.nativeKernels().join(' > ')}`);
-  else
-    r.line(
-      'note',
-      `native: unavailable (${nativeLoad.reason}); the wasm backend runs instead`,
-      `${INSTALL} (builds the addon from source; needs g++, make and python3)`,
-    );
-  if (wasmLoad.backend) r.detail(`wasm: ${wasm.wasmVariant()} module`);
-  else r.line('note', `wasm: unavailable (${wasmLoad.reason})`);
-  const env = process.env.CONVLAB_THREADS;
-  r.line(
-    'ok',
-    `threads: ${backend.threads} (${env ? `CONVLAB_THREADS=${env}` : `CONVLAB_THREADS unset: the ${availableParallelism()} CPUs this process may use`})`,
-  );
+  r.line('ok', `backend ${info.name}: ${info.reason}`);
+  if (info.kernels)
+    r.detail(`native kernels ${info.kernels}: ${info.kernelsReason}; addon ${loadableAddon()}`);
+  if (info.name === 'wasm' || !info.unavailable.some((u) => u.name === 'wasm'))
+    r.detail(`wasm module: ${wasm.loadWasmBackend().reason ?? wasm.wasmVariant()}`);
+  for (const u of info.unavailable) {
+    const fix =
+      u.name === 'native'
+        ? `${INSTALL} (builds the addon from source; needs g++, make and python3)`
+        : undefined;
+    r.line('note', `${u.name}: unavailable (${u.reason})`, fix);
+  }
+  r.line('ok', `threads: ${info.threads} (${info.threadsReason}; ${availableParallelism()} CPUs here)`);
 }
 
 export async function doctor(): Promise<number> {
