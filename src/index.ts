@@ -176,6 +176,22 @@ export {
   spmm,
   toSparse,
   unfold2d,
+  type ACBlockWeights,
+  acBlock,
+  type GhostWeights,
+  ghostModule,
+  type InceptionWeights,
+  inceptionBlock,
+  type OctaveWeights,
+  octaveConv2d,
+  type SCConvWeights,
+  scConv,
+  type ShuffleNetUnitWeights,
+  shuffleNetUnit,
+  type SplAtWeights,
+  splAtConv2d,
+  type ConvStage,
+  type Norm,
 } from './ops/index.js';
 
 // Layers, modules, initialisation, optimizers (torch.nn, torch.optim)

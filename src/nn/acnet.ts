@@ -6,13 +6,14 @@
  * convolution `fusedConv` with bias that gives the same output as the block in eval mode.
  */
 import { ArgumentError } from '../errors.js';
-import { acBlockCost, addToSquareKernel, fuseConvBn } from '../ops/acnet.js';
+import { acBlock, acBlockCost, addToSquareKernel, fuseConvBn } from '../ops/acnet.js';
 import * as E from '../tensor/elementwise.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Conv2d } from './conv.js';
 import { BatchNorm2d } from './layers.js';
 import { Module } from './module.js';
+import { stageOf } from './stage.js';
 
 export interface ACBlockOptions {
   stride?: number;
@@ -66,13 +67,15 @@ export class ACBlock extends Module {
 
   forward(x: Tensor): Tensor {
     if (this.fusedConv !== undefined) return this.fusedConv.forward(x);
-    const square = this.squareBn!.forward(this.squareConv!.forward(x));
-    const c = this.crop;
-    const verInput = c > 0 ? x.slice(3, c, -c) : x;
-    const horInput = c > 0 ? x.slice(2, c, -c) : x;
-    const ver = this.verBn!.forward(this.verConv!.forward(verInput));
-    const hor = this.horBn!.forward(this.horConv!.forward(horInput));
-    return E.add(E.add(square, ver), hor);
+    return acBlock(
+      x,
+      {
+        square: stageOf(this.squareConv!, this.squareBn),
+        ver: stageOf(this.verConv!, this.verBn),
+        hor: stageOf(this.horConv!, this.horBn),
+      },
+      { stride: this.opts.stride, padding: this.opts.padding, dilation: this.opts.dilation },
+    );
   }
 
   /** The folded kernel and bias: each branch's BN folded into its conv, the strips added into the square's centre. */

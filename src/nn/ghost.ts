@@ -3,13 +3,13 @@
  * operation = depthwise dw×dw conv on the intrinsic maps + BN (+ ReLU), concatenated and cropped to outChannels.
  * Without ReLU the code puts an empty Sequential in the third slot; Identity plays that part here.
  */
-import { checkRatio, ghostCost } from '../ops/ghost.js';
+import { checkRatio, ghostCost, ghostModule } from '../ops/ghost.js';
 import type { Generator } from '../tensor/random.js';
-import { cat } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Conv2d } from './conv.js';
 import { BatchNorm2d, Identity, ReLU, Sequential } from './layers.js';
 import { Module } from './module.js';
+import { stageOf } from './stage.js';
 
 export interface GhostModuleOptions {
   kernelSize?: number;
@@ -26,6 +26,8 @@ export class GhostModule extends Module {
   readonly kernelSize: number;
   readonly ratio: number;
   readonly dwSize: number;
+  readonly stride: number;
+  readonly relu: boolean;
 
   constructor(
     readonly inChannels: number,
@@ -36,6 +38,8 @@ export class GhostModule extends Module {
     this.kernelSize = opts.kernelSize ?? 1;
     this.ratio = checkRatio('GhostModule', opts.ratio ?? 2);
     this.dwSize = opts.dwSize ?? 3;
+    this.stride = opts.stride ?? 1;
+    this.relu = opts.relu ?? true;
     const init = Math.ceil(outChannels / this.ratio);
     const cheap = init * (this.ratio - 1);
     const act = () => ((opts.relu ?? true) ? new ReLU() : new Identity());
@@ -63,8 +67,13 @@ export class GhostModule extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const x1 = this.primaryConv.forward(x);
-    return cat([x1, this.cheapOperation.forward(x1)], 1).slice(1, 0, this.outChannels);
+    const [primary, primaryBn] = this.primaryConv.layers as [Conv2d, BatchNorm2d];
+    const [cheap, cheapBn] = this.cheapOperation.layers as [Conv2d, BatchNorm2d];
+    return ghostModule(
+      x,
+      { primary: stageOf(primary, primaryBn), cheap: stageOf(cheap, cheapBn) },
+      { outChannels: this.outChannels, stride: this.stride, relu: this.relu },
+    );
   }
 
   /** Closed-form cost on an input [N, C, H, W]: primary and cheap multiply-adds and the speed-up over a plain conv. */

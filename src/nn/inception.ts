@@ -5,15 +5,16 @@
  * gives torchvision's module exactly. `inception3a()` has the paper's inception(3a) shapes: 192 → 256 channels.
  */
 import { ArgumentError } from '../errors.js';
-import { type InceptionChannels, inceptionCost } from '../ops/inception.js';
+import { type InceptionChannels, inceptionBlock, inceptionCost } from '../ops/inception.js';
 import { maxPool2d } from '../ops/pool.js';
+import type { ConvStage } from '../ops/stage.js';
 import * as E from '../tensor/elementwise.js';
 import type { Generator } from '../tensor/random.js';
-import { cat } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Conv2d } from './conv.js';
 import { BatchNorm2d, Sequential } from './layers.js';
 import { Module } from './module.js';
+import { stageOf } from './stage.js';
 
 export class BasicConv2d extends Module {
   conv: Conv2d;
@@ -80,10 +81,14 @@ export class InceptionBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return cat(
-      [this.branch1.forward(x), this.branch2.forward(x), this.branch3.forward(x), this.branch4.forward(x)],
-      1,
-    );
+    const basic = (m: Module) => stageOf((m as BasicConv2d).conv, (m as BasicConv2d).bn);
+    const pair = (s: Sequential): [ConvStage, ConvStage] => [basic(s.layers[0]!), basic(s.layers[1]!)];
+    return inceptionBlock(x, {
+      branch1: basic(this.branch1),
+      branch2: pair(this.branch2),
+      branch3: pair(this.branch3),
+      branch4: basic(this.branch4.layers[1]!),
+    });
   }
 
   /** Closed-form cost (convolutions' multiply-adds, the paper's convention) on an input [N, C, H, W]. */

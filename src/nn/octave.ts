@@ -6,14 +6,13 @@
  * H→H paths are ⌈αin·groups⌉ and ⌈groups − αin·groups⌉ as in the code. The code's depthwise special case
  * (groups = inChannels, no cross paths) is not reproduced: such a layer is rejected.
  */
-import { ArgumentError, fmtShape, ShapeError } from '../errors.js';
-import { checkAlpha, octaveCost, octaveSplit } from '../ops/octave.js';
-import { avgPool2d, interpolate } from '../ops/pool.js';
-import * as E from '../tensor/elementwise.js';
+import { ArgumentError } from '../errors.js';
+import { checkAlpha, octaveConv2d, octaveCost, octaveSplit } from '../ops/octave.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Conv2d } from './conv.js';
 import { Module } from './module.js';
+import { stageOf } from './stage.js';
 
 export interface OctaveConvOptions {
   alphaIn?: number;
@@ -25,8 +24,6 @@ export interface OctaveConvOptions {
   bias?: boolean;
   generator?: Generator;
 }
-
-const down = (x: Tensor) => avgPool2d(x, 2, { stride: 2 });
 
 export class OctaveConv extends Module {
   convL2l: Conv2d | null;
@@ -78,27 +75,14 @@ export class OctaveConv extends Module {
 
   /** [yHigh, yLow] for a high input and, when αin > 0, a low input at half its resolution. */
   forwardPair(xHigh: Tensor, xLow?: Tensor | null): [Tensor, Tensor | null] {
-    const low = xLow ?? null;
-    if ((low === null) !== (this.convL2h === null)) {
-      throw new ShapeError(
-        `OctaveConv: alphaIn=${this.alphaIn} ${low === null ? 'needs a low-frequency input' : 'takes no low-frequency input'}`,
-      );
-    }
-    if (low !== null && (low.shape[2]! * 2 !== xHigh.shape[2] || low.shape[3]! * 2 !== xHigh.shape[3])) {
-      throw new ShapeError(
-        `OctaveConv: the low input must have half the high input's size, got ${fmtShape(low.shape)} and ${fmtShape(xHigh.shape)}`,
-      );
-    }
-    const xh = this.stride === 2 ? down(xHigh) : xHigh;
-    const h2h = this.convH2h.forward(xh);
-    const h2l = this.convH2l === null ? null : this.convH2l.forward(down(xh));
-    if (low === null) return [h2h, h2l];
-    const l2l = this.convL2l === null ? null : this.convL2l.forward(this.stride === 2 ? down(low) : low);
-    let l2h = this.convL2h!.forward(low);
-    if (this.stride === 1) l2h = interpolate(l2h, { scaleFactor: 2, mode: 'nearest' });
-    const yHigh = E.add(l2h, h2h);
-    const yLow = h2l !== null && l2l !== null ? E.add(h2l, l2l) : null;
-    return [yHigh, yLow];
+    const stage = (c: Conv2d | null) => (c === null ? null : stageOf(c));
+    const c = this.convH2h;
+    return octaveConv2d(
+      xHigh,
+      xLow,
+      { h2h: stageOf(c), h2l: stage(this.convH2l), l2h: stage(this.convL2h), l2l: stage(this.convL2l) },
+      { stride: this.stride, padding: (c.padding as number[])[0], dilation: c.dilation[0] },
+    );
   }
 
   /** The high-frequency output (see forwardPair for both). */

@@ -4,8 +4,7 @@
  * inChannels, as in the code, where SCConv is always built with planes = inplanes.
  */
 import { ArgumentError } from '../errors.js';
-import { scConvCost } from '../ops/scconv.js';
-import { interpolate } from '../ops/pool.js';
+import { scConv, scConvCost } from '../ops/scconv.js';
 import * as E from '../tensor/elementwise.js';
 import type { Generator } from '../tensor/random.js';
 import { cat } from '../tensor/shape.js';
@@ -13,6 +12,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { Conv2d } from './conv.js';
 import { AvgPool2d, BatchNorm2d, Sequential } from './layers.js';
 import { Module } from './module.js';
+import { stageOf } from './stage.js';
 
 export interface SCConvOptions {
   stride?: number;
@@ -58,9 +58,17 @@ export class SCConv extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const [, , h, w] = x.shape as [number, number, number, number];
-    const calib = E.sigmoid(E.add(x, interpolate(this.k2.forward(x), { size: [h, w] })));
-    return this.k4.forward(E.mul(this.k3.forward(x), calib));
+    const at = (s: Sequential, i: number) => stageOf(s.layers[i] as Conv2d, s.layers[i + 1] as BatchNorm2d);
+    return scConv(
+      x,
+      { k2: at(this.k2, 1), k3: at(this.k3, 0), k4: at(this.k4, 0) },
+      {
+        stride: this.opts.stride,
+        padding: this.opts.padding,
+        dilation: this.opts.dilation,
+        poolingR: this.poolingR,
+      },
+    );
   }
 
   cost(inputShape: number[]) {

@@ -7,16 +7,13 @@
  * here) shuffles after it, with reshape(n, C/g, g)ᵀ, i.e. channelShuffle(y, C/g), and ReLUs the branch only.
  */
 import { ArgumentError } from '../errors.js';
-import { shuffleNetUnitCost } from '../ops/shufflenet.js';
-import { avgPool2d } from '../ops/pool.js';
-import { channelShuffle } from '../ops/shuffle.js';
-import * as E from '../tensor/elementwise.js';
+import { shuffleNetUnit, shuffleNetUnitCost } from '../ops/shufflenet.js';
 import type { Generator } from '../tensor/random.js';
-import { cat } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Conv2d } from './conv.js';
 import { BatchNorm2d, ReLU, Sequential } from './layers.js';
 import { Module } from './module.js';
+import { stageOf } from './stage.js';
 
 export interface ShuffleNetUnitOptions {
   groups?: number;
@@ -91,11 +88,19 @@ export class ShuffleNetUnit extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let y = this.branchMain1.forward(x);
-    if (this.groups > 1) y = channelShuffle(y, this.midChannels / this.groups);
-    y = this.branchMain2.forward(y);
-    if (this.stride === 1) return E.relu(E.add(y, x));
-    return cat([avgPool2d(x, 3, { stride: 2, padding: 1 }), E.relu(y)], 1);
+    const [conv1, bn1, , depthwise, bn2] = this.branchMain1.layers as [
+      Conv2d,
+      BatchNorm2d,
+      ReLU,
+      Conv2d,
+      BatchNorm2d,
+    ];
+    const [conv2, bn3] = this.branchMain2.layers as [Conv2d, BatchNorm2d];
+    return shuffleNetUnit(
+      x,
+      { conv1: stageOf(conv1, bn1), depthwise: stageOf(depthwise, bn2), conv2: stageOf(conv2, bn3) },
+      { groups: this.groups, stride: this.stride },
+    );
   }
 
   cost(inputShape: number[]) {

@@ -4,15 +4,13 @@
  * groups = cardinality, to max(inChannels·radix/reductionFactor, 32) channels), bn1, ReLU, fc2, rSoftmax, and the
  * attention-weighted sum of the splits.
  */
-import { checkSplit, rSoftmax, splatCost } from '../ops/splat.js';
-import { adaptiveAvgPool2d } from '../ops/pool.js';
-import * as E from '../tensor/elementwise.js';
+import { checkSplit, splAtConv2d, splatCost } from '../ops/splat.js';
 import type { Generator } from '../tensor/random.js';
-import { split } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Conv2d } from './conv.js';
 import { BatchNorm2d } from './layers.js';
 import { Module } from './module.js';
+import { stageOf } from './stage.js';
 
 export interface SplAtConv2dOptions {
   stride?: number;
@@ -66,18 +64,11 @@ export class SplAtConv2d extends Module {
   }
 
   forward(input: Tensor): Tensor {
-    let x = this.conv.forward(input);
-    if (this.bn0 !== null) x = this.bn0.forward(x);
-    x = E.relu(x);
-    const b = x.shape[0]!;
-    const splits = this.radix > 1 ? split(x, this.channels, 1) : [x];
-    const gap = splits.reduce((a, s) => E.add(a, s));
-    let z = this.fc1.forward(adaptiveAvgPool2d(gap, 1));
-    if (this.bn1 !== null) z = this.bn1.forward(z);
-    const atten = rSoftmax(this.fc2.forward(E.relu(z)), this.radix, this.cardinality).reshape([b, -1, 1, 1]);
-    if (this.radix === 1) return E.mul(atten, x);
-    const attens = split(atten, this.channels, 1);
-    return splits.map((s, i) => E.mul(attens[i]!, s)).reduce((a, t) => E.add(a, t));
+    return splAtConv2d(
+      input,
+      { conv: stageOf(this.conv, this.bn0), fc1: stageOf(this.fc1, this.bn1), fc2: stageOf(this.fc2) },
+      { radix: this.radix, groups: this.cardinality },
+    );
   }
 
   /** Closed-form multiply-adds for an output [N, channels, Ho, Wo]: the grouped conv and the attention layers. */

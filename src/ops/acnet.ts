@@ -5,7 +5,9 @@
  * adds into the centre row/column of the square kernel.
  */
 import { ShapeError, fmtShape } from '../errors.js';
+import * as E from '../tensor/elementwise.js';
 import { Tensor } from '../tensor/tensor.js';
+import { type ConvStage, kernelOf, runStage } from './stage.js';
 
 export interface BatchNormState {
   weight: Tensor | null;
@@ -56,4 +58,43 @@ export function acBlockCost(outElements: number, cinPerGroup: number, k: number)
   const train = outElements * cinPerGroup * (k * k + 2 * k);
   const deploy = outElements * cinPerGroup * k * k;
   return { macs: train, deployMacs: deploy };
+}
+
+export interface ACBlockWeights {
+  /** k×k convolution and its norm */
+  square: ConvStage;
+  /** k×1 convolution and its norm */
+  ver: ConvStage;
+  /** 1×k convolution and its norm */
+  hor: ConvStage;
+}
+
+/**
+ * The asymmetric convolution block as a function of its weights: square(x) + ver(x) + hor(x), each with its
+ * norm. The strips are padded so their windows align with the square one's centre (ver [p, p − k/2], hor
+ * [p − k/2, p]); when p < k/2 the input is cropped instead, as the reference does.
+ */
+export function acBlock(
+  x: Tensor,
+  weights: ACBlockWeights,
+  opts: { stride?: number; padding?: number; dilation?: number } = {},
+): Tensor {
+  const op = 'acBlock';
+  const k = kernelOf(weights.square, 2);
+  const p = opts.padding ?? 0;
+  const half = Math.floor(k / 2);
+  const crop = p - half >= 0 ? 0 : half - p;
+  const common = { stride: opts.stride ?? 1, dilation: opts.dilation ?? 1 };
+  const square = runStage(op, 'square', x, weights.square, { ...common, padding: p });
+  const verInput = crop > 0 ? x.slice(3, crop, -crop) : x;
+  const horInput = crop > 0 ? x.slice(2, crop, -crop) : x;
+  const ver = runStage(op, 'ver', verInput, weights.ver, {
+    ...common,
+    padding: crop === 0 ? [p, p - half] : [p, 0],
+  });
+  const hor = runStage(op, 'hor', horInput, weights.hor, {
+    ...common,
+    padding: crop === 0 ? [p - half, p] : [0, p],
+  });
+  return E.add(E.add(square, ver), hor);
 }

@@ -109,3 +109,11 @@ export {
   unfold2d,
 } from './involution.js';
 export { shuffleNetUnitCost } from './shufflenet.js';
+export { type ACBlockWeights, acBlock } from './acnet.js';
+export { type GhostWeights, ghostModule } from './ghost.js';
+export { type InceptionWeights, inceptionBlock } from './inception.js';
+export { type OctaveWeights, octaveConv2d } from './octave.js';
+export { type SCConvWeights, scConv } from './scconv.js';
+export { type ShuffleNetUnitWeights, shuffleNetUnit } from './shufflenet.js';
+export { type SplAtWeights, splAtConv2d } from './splat.js';
+export type { ConvStage, Norm } from './stage.js';

@@ -6,6 +6,12 @@
  *
  * k1, the plain 3×3 on the other half of the channels, lives in the code's bottleneck (SCBottleneck), not here.
  */
+import { ArgumentError } from '../errors.js';
+import * as E from '../tensor/elementwise.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { avgPool2d, interpolate } from './pool.js';
+import { type ConvStage, runStage } from './stage.js';
+
 export function scConvCost(
   channels: number,
   height: number,
@@ -20,4 +26,34 @@ export function scConvCost(
   const k3 = n * height * width * per;
   const k4 = n * Math.ceil(height / s) * Math.ceil(width / s) * per;
   return { k2, k3, k4, macs: k2 + k3 + k4, flops: 2 * (k2 + k3 + k4) };
+}
+
+export interface SCConvWeights {
+  /** 3×3 conv (and norm) on the r× average-pooled input */
+  k2: ConvStage;
+  /** 3×3 conv (and norm) on the input */
+  k3: ConvStage;
+  /** 3×3 conv with the stride (and norm) on the calibrated product */
+  k4: ConvStage;
+}
+
+/**
+ * Self-calibrated convolution as a function of its weights: y = k4(k3(x) · sigmoid(x + up(k2(avgPool_r(x))))),
+ * up = nearest to the size of x.
+ */
+export function scConv(
+  x: Tensor,
+  weights: SCConvWeights,
+  opts: { stride?: number; padding?: number; dilation?: number; poolingR?: number } = {},
+): Tensor {
+  const op = 'scConv';
+  const r = opts.poolingR ?? 4;
+  if (!Number.isInteger(r) || r < 1)
+    throw new ArgumentError(`${op}: poolingR must be a positive integer, got ${r}`);
+  const conv = { padding: opts.padding ?? 1, dilation: opts.dilation ?? 1 };
+  const [, , h, w] = x.shape as [number, number, number, number];
+  const k2 = runStage(op, 'k2', avgPool2d(x, r, { stride: r }), weights.k2, conv);
+  const calib = E.sigmoid(E.add(x, interpolate(k2, { size: [h, w] })));
+  const k3 = runStage(op, 'k3', x, weights.k3, conv);
+  return runStage(op, 'k4', E.mul(k3, calib), weights.k4, { ...conv, stride: opts.stride ?? 1 });
 }
