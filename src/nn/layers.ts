@@ -15,7 +15,7 @@ import { matmul } from '../tensor/linalg.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { softmax } from '../tensor/reduce.js';
 import { flatten } from '../tensor/shape.js';
-import { Tensor } from '../tensor/tensor.js';
+import { disposeIntermediates, Tensor } from '../tensor/tensor.js';
 import { constantParameter, uniformParameter } from './init.js';
 import { Module } from './module.js';
 
@@ -322,8 +322,10 @@ export class Sequential extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let y = x;
-    for (const l of this.layers) y = l.forward(y);
-    return y;
+    return disposeIntermediates(() => {
+      let y = x;
+      for (const l of this.layers) y = l.forward(y);
+      return y;
+    });
   }
 }

@@ -33,7 +33,9 @@ export function batchNorm(
     if (t === null) return null;
     checkTensor(op, what, t);
     if (t.size !== c)
-      throw new ShapeError(`${op}: ${what} must hold ${c} values (one per channel), got shape ${fmtShape(t.shape)}`);
+      throw new ShapeError(
+        `${op}: ${what} must hold ${c} values (one per channel), got shape ${fmtShape(t.shape)}`,
+      );
     return t;
   };
   perChannel('runningMean', runningMean);
@@ -46,7 +48,9 @@ export function batchNorm(
   if (!Number.isFinite(momentum))
     throw new ArgumentError(`${op}: momentum must be a finite number, got ${describe(momentum)}`);
   if (training && n * inner <= 1)
-    throw new ShapeError(`${op}: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`);
+    throw new ShapeError(
+      `${op}: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`,
+    );
 
   const g = { n, c, inner };
   const y = uninitialized(x.size);
