@@ -299,7 +299,10 @@ static void filter_task(void* ctx, int task, int thread) {
 /*
  * Filter gradient of a stride-1 2-D convolution, read in place like its forward (conv.c): with the input zero-padded
  * to hp × wp and gy copied to the padded width (zeros at ow ≥ oW), gw[k][(c, kh, kw)] = Σ_q gy[k][q] ·
- * xpad[c][q + kh·dH·wp + kw·dW], row dot products of two unpacked operands (the dots kernels).
+ * xpad[c][q + kh·dH·wp + kw·dW], row dot products of two unpacked operands (the dots kernels). The images of the
+ * batch lie back to back in each channel's row ([c][n][hp·wp], and gy as [k][n][hp·wp] with zeros past the outputs),
+ * so one dot product runs over the whole batch: a 4×4 feature map at batch 8 gives rows of 128 positions, not eight
+ * rows of 16 each reduced on its own. Windows that run into the next image meet zeros of gy.
  */
 enum { DOTS_CHUNK = 2048 }; /* positions per pass: a pass's rows of gy and of the input stay in L2 */
 
@@ -307,27 +310,33 @@ typedef struct {
   const cl_geom* g;
   const float *x, *gy;
   float *gw, *xpad, *gypad;
-  size_t image, plane, qlen; /* floats per padded image, per padded plane, per padded row of gy */
+  size_t plane, row; /* floats per padded plane; per channel (or gy) row: every image's plane, whole vectors */
   int wp, rows, tiles, parts;
   const ptrdiff_t* off;
 } dots_job;
 
+/* Plane i = (n, c) of x, padded into row c at image n. */
 static void dots_pad_x(void* ctx, int i, int thread) {
   dots_job* j = ctx;
+  const cl_geom* g = j->g;
   (void)thread;
-  cl_pad_plane(j->g, j->x + (size_t)i * cl_plane(j->g->in), j->xpad + (size_t)i * j->plane, cl_padded_h(j->g),
-               j->wp);
+  int n = i / g->c, c = i % g->c;
+  cl_pad_plane(g, j->x + (size_t)i * cl_plane(g->in), j->xpad + (size_t)c * j->row + (size_t)n * j->plane,
+               cl_padded_h(g), j->wp);
 }
 
+/* Plane i = (n, k) of gy, at the padded width into row k at image n; zeros elsewhere. */
 static void dots_pad_gy(void* ctx, int i, int thread) {
   dots_job* j = ctx;
   const cl_geom* g = j->g;
   (void)thread;
-  float* dst = j->gypad + (size_t)i * j->qlen;
+  int n = i / g->k, k = i % g->k;
+  float* dst = j->gypad + (size_t)k * j->row + (size_t)n * j->plane;
   const float* src = j->gy + (size_t)i * cl_plane(g->out);
-  memset(dst, 0, j->qlen * sizeof(float));
+  memset(dst, 0, j->plane * sizeof(float));
   for (int oh = 0; oh < g->out[1]; oh++)
     memcpy(dst + (size_t)oh * j->wp, src + (size_t)oh * g->out[2], (size_t)g->out[2] * sizeof(float));
+  if (n == g->n - 1) memset(dst + j->plane, 0, (j->row - (size_t)g->n * j->plane) * sizeof(float));
 }
 
 static void dots_task(void* ctx, int task, int thread) {
@@ -342,31 +351,29 @@ static void dots_task(void* ctx, int task, int thread) {
   hi = hi * cfg->dots_n < j->rows ? hi * cfg->dots_n : j->rows;
   float* gw = j->gw + (size_t)grp * kg * j->rows;
   for (int k = 0; k < kg; k++) memset(gw + (size_t)k * j->rows + lo, 0, (size_t)(hi - lo) * sizeof(float));
-  for (int n = 0; n < g->n; n++) {
-    const float* x = j->xpad + (size_t)n * j->image + (size_t)grp * cg * j->plane;
-    const float* gy = j->gypad + ((size_t)n * g->k + (size_t)grp * kg) * j->qlen;
-    for (size_t q0 = 0; q0 < j->qlen; q0 += DOTS_CHUNK) {
-      size_t len = j->qlen - q0 < DOTS_CHUNK ? j->qlen - q0 : DOTS_CHUNK;
-      for (int r = lo; r < hi; r += cfg->dots_n)
-        for (int k = 0; k < kg; k += cfg->dots_m)
-          cfg->dots((size_t)(kg - k < cfg->dots_m ? kg - k : cfg->dots_m),
-                    (size_t)(hi - r < cfg->dots_n ? hi - r : cfg->dots_n), len, gy + (size_t)k * j->qlen + q0,
-                    j->qlen, x + q0, j->off + r, gw + (size_t)k * j->rows + r, (size_t)j->rows);
-    }
+  const float* x = j->xpad + (size_t)grp * cg * j->row;
+  const float* gy = j->gypad + (size_t)grp * kg * j->row;
+  for (size_t q0 = 0; q0 < j->row; q0 += DOTS_CHUNK) {
+    size_t len = j->row - q0 < DOTS_CHUNK ? j->row - q0 : DOTS_CHUNK;
+    for (int r = lo; r < hi; r += cfg->dots_n)
+      for (int k = 0; k < kg; k += cfg->dots_m)
+        cfg->dots((size_t)(kg - k < cfg->dots_m ? kg - k : cfg->dots_m),
+                  (size_t)(hi - r < cfg->dots_n ? hi - r : cfg->dots_n), len, gy + (size_t)k * j->row + q0, j->row,
+                  x + q0, j->off + r, gw + (size_t)k * j->rows + r, (size_t)j->rows);
   }
 }
 
-/* Positions of gy at the padded width, rounded up to whole vectors (16 floats, the widest). */
-static size_t dots_qlen(const cl_geom* g) {
-  size_t q = (size_t)(g->out[1] - 1) * cl_padded_w(g) + g->out[2];
+/* Floats per row: every image's padded plane, rounded up to whole vectors (16 floats, the widest). */
+static size_t dots_row(const cl_geom* g) {
+  size_t q = (size_t)g->n * cl_padded_h(g) * cl_padded_w(g);
   return (q + 15) / 16 * 16;
 }
 
 static size_t dots_ws(const cl_geom* g) {
   int rows = g->c / g->groups * g->kernel[1] * g->kernel[2];
-  size_t xpad = (size_t)g->n * g->c * cl_padded_h(g) * cl_padded_w(g) + 32;
-  size_t gypad = (size_t)g->n * g->k * dots_qlen(g) + 16;
-  return xpad + gypad + (size_t)rows * sizeof(ptrdiff_t) / sizeof(float) + 32;
+  size_t xpad = (size_t)g->c * dots_row(g) + 32;
+  size_t gypad = (size_t)g->k * dots_row(g) + 16;
+  return xpad + gypad + (size_t)rows * sizeof(ptrdiff_t) / sizeof(float) + 64;
 }
 
 static void dots_backward_filter(const cl_geom* g, const float* x, const float* gy, float* gw, float* ws) {
@@ -375,15 +382,17 @@ static void dots_backward_filter(const cl_geom* g, const float* x, const float* 
   dots_job j = {g, x, gy, gw};
   j.wp = cl_padded_w(g);
   j.plane = (size_t)cl_padded_h(g) * j.wp;
-  j.image = (size_t)g->c * j.plane;
-  j.qlen = dots_qlen(g);
+  j.row = dots_row(g);
   j.rows = g->c / g->groups * taps;
-  size_t xfloats = ((size_t)g->n * j.image + 32 + 15) / 16 * 16;
+  size_t xfloats = ((size_t)g->c * j.row + 32 + 15) / 16 * 16;
   j.xpad = ws;
-  memset(j.xpad + (size_t)g->n * j.image, 0, 32 * sizeof(float)); /* the last windows read up to 15 floats past */
+  /* Past each row's last image, and past the last row: the last windows read up to 15 floats beyond. */
+  for (int c = 0; c < g->c; c++)
+    memset(j.xpad + (size_t)c * j.row + (size_t)g->n * j.plane, 0, (j.row - (size_t)g->n * j.plane) * sizeof(float));
+  memset(j.xpad + (size_t)g->c * j.row, 0, 32 * sizeof(float));
   j.gypad = ws + xfloats;
-  ptrdiff_t* off = (ptrdiff_t*)(j.gypad + ((size_t)g->n * g->k * j.qlen + 16 + 15) / 16 * 16);
-  cl_window_offsets(g, j.wp, j.plane, off);
+  ptrdiff_t* off = (ptrdiff_t*)(j.gypad + ((size_t)g->k * j.row + 16 + 15) / 16 * 16);
+  cl_window_offsets(g, j.wp, j.row, off);
   j.off = off;
   cl_parallel_for(g->n * g->c, dots_pad_x, &j);
   cl_parallel_for(g->n * g->k, dots_pad_gy, &j);
