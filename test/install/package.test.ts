@@ -179,7 +179,7 @@ describe('the packed package installed into an empty folder', () => {
     const doctor = run('npx', ['convlab', 'doctor'], project);
     expect(doctor.out).toMatch(/^ok {3}kernelspec .*kernel\.json/m);
     expect(doctor.out).toMatch(/^ok {3}labextension convlab-jupyterlab /m);
-    expect(doctor.out).toMatch(/^ok {3}backend (native|wasm) /m);
+    expect(doctor.out).toMatch(/^ok {3}backend (native|wasm): /m);
   });
 
   it('runs a notebook through the kernelspec and writes HTML pages with the interactive renderer', () => {
