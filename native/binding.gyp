@@ -10,6 +10,7 @@
         "src/conv.c",
         "src/conv_backward.c",
         "src/deform.c",
+        "src/eltwise.c",
         "src/norm.c",
         "src/pool.c",
         "src/copy.c",

@@ -22,6 +22,8 @@ export const wasmSources = [
   'src/norm.c',
   'src/pool.c',
   'src/copy.c',
+  'src/eltwise.h',
+  'src/eltwise.c',
   'src/kernels/isa-wasmsimd.h',
   'src/kernels/isa-scalar.h',
   'src/kernels/f32_gemm_6x8__wasmsimd.c',
@@ -67,6 +69,12 @@ const exportsList = [
   'cl_adaptive_avg_pool2d_backward',
   'cl_interpolate2d_forward',
   'cl_interpolate2d_backward',
+  'cl_binary',
+  'cl_unary',
+  'cl_unary_backward',
+  'cl_reduce',
+  'cl_softmax',
+  'cl_softmax_backward',
   '__stack_pointer',
 ];
 const flags = [

@@ -10,6 +10,7 @@
 
 #include "../src/convlab.h"
 #include "../src/normpool.h"
+#include "../src/eltwise.h"
 
 static float* arena;
 static size_t arenaFloats;
@@ -384,6 +385,195 @@ static napi_value StridedCopy(napi_env env, napi_callback_info info) {
   return 0;
 }
 
+/* ---- Element-wise ops, reductions, softmax, nll, optimizer updates (native/src/eltwise.h) ---- */
+
+/* The length of a Float32Array argument (0 for null or anything else; f32 then reports the type). */
+static size_t f32len(napi_env env, napi_value v) {
+  bool is = 0;
+  napi_typedarray_type type;
+  size_t len = 0;
+  napi_is_typedarray(env, v, &is);
+  if (is) napi_get_typedarray_info(env, v, &type, &len, 0, 0, 0);
+  return is && type == napi_float32_array ? len : 0;
+}
+
+/* eltBinary(op, geom: Int32Array [nd, shape…, aStrides…, bStrides…], a, b, y) */
+static napi_value EltBinary(napi_env env, napi_callback_info info) {
+  ARGS(5);
+  int ok = 1, op = i32(env, argv[0]);
+  int32_t g[1 + 3 * CL_MAX_DIMS];
+  int32_t* d = i32s(env, argv[1], 1, "binary geometry", &ok);
+  if (!ok) return 0;
+  int nd = d[0];
+  if (op < 0 || op >= CL_BINARY_OPS) return fail(env, "convlab native: binary op code out of range");
+  if (nd < 1 || nd > CL_MAX_DIMS) return fail(env, "convlab native: binary takes 1 to 8 dims");
+  d = i32s(env, argv[1], 1 + 3 * (size_t)nd, "binary geometry", &ok);
+  if (!ok) return 0;
+  memcpy(g, d, (1 + 3 * (size_t)nd) * sizeof *g);
+  size_t total = 1, aEnd = 1, bEnd = 1;
+  for (int k = 0; k < nd; k++) {
+    if (g[1 + k] < 0 || g[1 + nd + k] < 0 || g[1 + 2 * nd + k] < 0)
+      return fail(env, "convlab native: binary sizes and strides must not be negative");
+    if (g[1 + k] == 0) return 0;
+    total *= (size_t)g[1 + k];
+    aEnd += (size_t)(g[1 + k] - 1) * g[1 + nd + k];
+    bEnd += (size_t)(g[1 + k] - 1) * g[1 + 2 * nd + k];
+  }
+  float* a = f32(env, argv[2], aEnd, 0, "a", &ok);
+  float* b = ok ? f32(env, argv[3], bEnd, 0, "b", &ok) : 0;
+  float* y = ok ? f32(env, argv[4], total, 0, "y", &ok) : 0;
+  if (!ok) return 0;
+  pthread_mutex_lock(&busy);
+  cl_binary(op, g, a, b, y);
+  pthread_mutex_unlock(&busy);
+  return 0;
+}
+
+/* eltUnary(op, x, y, alpha, beta) over y.length elements */
+static napi_value EltUnary(napi_env env, napi_callback_info info) {
+  ARGS(5);
+  int ok = 1, op = i32(env, argv[0]);
+  if (op < 0 || op >= CL_UNARY_OPS) return fail(env, "convlab native: unary op code out of range");
+  size_t n = f32len(env, argv[2]);
+  float* x = f32(env, argv[1], n, 0, "x", &ok);
+  float* y = ok ? f32(env, argv[2], n, 0, "y", &ok) : 0;
+  if (!ok) return 0;
+  pthread_mutex_lock(&busy);
+  cl_unary(op, n, x, y, (float)f64(env, argv[3]), (float)f64(env, argv[4]));
+  pthread_mutex_unlock(&busy);
+  return 0;
+}
+
+/* eltUnaryBackward(op, g, x | null, y | null, gx, alpha, beta) over gx.length elements */
+static napi_value EltUnaryBackward(napi_env env, napi_callback_info info) {
+  ARGS(7);
+  int ok = 1, op = i32(env, argv[0]);
+  if (op < 0 || op >= CL_UNARY_OPS) return fail(env, "convlab native: unary op code out of range");
+  size_t n = f32len(env, argv[4]);
+  float* g = f32(env, argv[1], n, 0, "g", &ok);
+  float* x = ok ? f32(env, argv[2], n, 1, "x", &ok) : 0;
+  float* y = ok ? f32(env, argv[3], n, 1, "y", &ok) : 0;
+  float* gx = ok ? f32(env, argv[4], n, 0, "gx", &ok) : 0;
+  if (!ok) return 0;
+  pthread_mutex_lock(&busy);
+  cl_unary_backward(op, n, g, x, y, gx, (float)f64(env, argv[5]), (float)f64(env, argv[6]));
+  pthread_mutex_unlock(&busy);
+  return 0;
+}
+
+/* The three sizes of an [outer, n, inner] view at argv[at…], checked; 0 with an exception pending. */
+static int axis_sizes(napi_env env, napi_value* argv, int at, int* outer, int* n, int* inner, size_t* all) {
+  *outer = i32(env, argv[at]), *n = i32(env, argv[at + 1]), *inner = i32(env, argv[at + 2]);
+  if (*outer < 0 || *n < 1 || *inner < 0) {
+    fail(env, "convlab native: an [outer, n, inner] view needs outer, inner >= 0 and n >= 1");
+    return 0;
+  }
+  *all = (size_t)*outer * *n * *inner;
+  return 1;
+}
+
+/* eltReduce(op, outer, n, inner, x, y, index | null) */
+static napi_value EltReduce(napi_env env, napi_callback_info info) {
+  ARGS(7);
+  int ok = 1, op = i32(env, argv[0]), outer, n, inner;
+  size_t all;
+  if (op < CL_SUM || op > CL_MIN) return fail(env, "convlab native: reduce op code out of range");
+  if (!axis_sizes(env, argv, 1, &outer, &n, &inner, &all)) return 0;
+  float* x = f32(env, argv[4], all, 0, "x", &ok);
+  float* y = ok ? f32(env, argv[5], (size_t)outer * inner, 0, "y", &ok) : 0;
+  napi_valuetype t;
+  napi_typeof(env, argv[6], &t);
+  int32_t* index = ok && t != napi_null ? i32s(env, argv[6], (size_t)outer * inner, "index", &ok) : 0;
+  if (!ok) return 0;
+  pthread_mutex_lock(&busy);
+  cl_reduce(op, outer, n, inner, x, y, index);
+  pthread_mutex_unlock(&busy);
+  return 0;
+}
+
+/* eltSoftmax(log, outer, n, inner, x, y) and eltSoftmaxBackward(log, outer, n, inner, g, y, gx) */
+static napi_value EltSoftmax(napi_env env, napi_callback_info info) {
+  ARGS(6);
+  int ok = 1, outer, n, inner;
+  size_t all;
+  if (!axis_sizes(env, argv, 1, &outer, &n, &inner, &all)) return 0;
+  float* x = f32(env, argv[4], all, 0, "x", &ok);
+  float* y = ok ? f32(env, argv[5], all, 0, "y", &ok) : 0;
+  if (!ok) return 0;
+  pthread_mutex_lock(&busy);
+  cl_softmax(i32(env, argv[0]), outer, n, inner, x, y);
+  pthread_mutex_unlock(&busy);
+  return 0;
+}
+
+static napi_value EltSoftmaxBackward(napi_env env, napi_callback_info info) {
+  ARGS(7);
+  int ok = 1, outer, n, inner;
+  size_t all;
+  if (!axis_sizes(env, argv, 1, &outer, &n, &inner, &all)) return 0;
+  float* g = f32(env, argv[4], all, 0, "g", &ok);
+  float* y = ok ? f32(env, argv[5], all, 0, "y", &ok) : 0;
+  float* gx = ok ? f32(env, argv[6], all, 0, "gx", &ok) : 0;
+  if (!ok) return 0;
+  pthread_mutex_lock(&busy);
+  cl_softmax_backward(i32(env, argv[0]), outer, n, inner, g, y, gx);
+  pthread_mutex_unlock(&busy);
+  return 0;
+}
+
+/* eltNll(n, c, inner, logProbs, target, y) and eltNllBackward(n, c, inner, g, target, gx); every target is checked
+ * here too, since a bad index would write outside gx. */
+static napi_value nll_call(napi_env env, napi_callback_info info, int backward) {
+  ARGS(6);
+  int ok = 1, n = i32(env, argv[0]), c = i32(env, argv[1]), inner = i32(env, argv[2]);
+  if (n < 0 || c < 1 || inner < 0) return fail(env, "convlab native: nllLoss needs n, inner >= 0 and c >= 1");
+  size_t all = (size_t)n * c * inner, rows = (size_t)n * inner;
+  float* src = f32(env, argv[3], backward ? rows : all, 0, backward ? "g" : "logProbs", &ok);
+  float* target = ok ? f32(env, argv[4], rows, 0, "target", &ok) : 0;
+  float* dst = ok ? f32(env, argv[5], backward ? all : rows, 0, backward ? "gx" : "y", &ok) : 0;
+  if (!ok) return 0;
+  for (size_t i = 0; i < rows; i++)
+    if (!(target[i] >= 0 && target[i] < c) || target[i] != (float)(int)target[i])
+      return fail(env, "convlab native: nllLoss target holds a value that is not a class index");
+  if (backward)
+    cl_nll_backward(n, c, inner, src, target, dst);
+  else
+    cl_nll(n, c, inner, src, target, dst);
+  return 0;
+}
+
+static napi_value EltNll(napi_env env, napi_callback_info info) { return nll_call(env, info, 0); }
+static napi_value EltNllBackward(napi_env env, napi_callback_info info) { return nll_call(env, info, 1); }
+
+/* eltSgd(w, g, buf | null, lr, momentum, dampening, weightDecay, nesterov, first) */
+static napi_value EltSgd(napi_env env, napi_callback_info info) {
+  ARGS(9);
+  int ok = 1;
+  size_t n = f32len(env, argv[0]);
+  float* w = f32(env, argv[0], n, 0, "w", &ok);
+  float* g = ok ? f32(env, argv[1], n, 0, "g", &ok) : 0;
+  float* buf = ok ? f32(env, argv[2], n, 1, "buf", &ok) : 0;
+  if (!ok) return 0;
+  cl_sgd(n, w, g, buf, f64(env, argv[3]), f64(env, argv[4]), f64(env, argv[5]), f64(env, argv[6]), i32(env, argv[7]),
+         i32(env, argv[8]));
+  return 0;
+}
+
+/* eltAdam(w, g, m, v, lr, beta1, beta2, eps, weightDecay, bias1, bias2) */
+static napi_value EltAdam(napi_env env, napi_callback_info info) {
+  ARGS(11);
+  int ok = 1;
+  size_t n = f32len(env, argv[0]);
+  float* w = f32(env, argv[0], n, 0, "w", &ok);
+  float* g = ok ? f32(env, argv[1], n, 0, "g", &ok) : 0;
+  float* m = ok ? f32(env, argv[2], n, 0, "m", &ok) : 0;
+  float* v = ok ? f32(env, argv[3], n, 0, "v", &ok) : 0;
+  if (!ok) return 0;
+  cl_adam(n, w, g, m, v, f64(env, argv[4]), f64(env, argv[5]), f64(env, argv[6]), f64(env, argv[7]), f64(env, argv[8]),
+          f64(env, argv[9]), f64(env, argv[10]));
+  return 0;
+}
+
 /* The kernel configs this CPU runs, best first. */
 static napi_value Configs(napi_env env, napi_callback_info info) {
   (void)info;
@@ -446,6 +636,16 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"interpolate2dForward", 0, ResampleForward, 0, 0, 0, napi_default, 0},
       {"interpolate2dBackward", 0, ResampleBackward, 0, 0, 0, napi_default, 0},
       {"stridedCopy", 0, StridedCopy, 0, 0, 0, napi_default, 0},
+      {"eltBinary", 0, EltBinary, 0, 0, 0, napi_default, 0},
+      {"eltUnary", 0, EltUnary, 0, 0, 0, napi_default, 0},
+      {"eltUnaryBackward", 0, EltUnaryBackward, 0, 0, 0, napi_default, 0},
+      {"eltReduce", 0, EltReduce, 0, 0, 0, napi_default, 0},
+      {"eltSoftmax", 0, EltSoftmax, 0, 0, 0, napi_default, 0},
+      {"eltSoftmaxBackward", 0, EltSoftmaxBackward, 0, 0, 0, napi_default, 0},
+      {"eltNll", 0, EltNll, 0, 0, 0, napi_default, 0},
+      {"eltNllBackward", 0, EltNllBackward, 0, 0, 0, napi_default, 0},
+      {"eltSgd", 0, EltSgd, 0, 0, 0, napi_default, 0},
+      {"eltAdam", 0, EltAdam, 0, 0, 0, napi_default, 0},
       {"configs", 0, Configs, 0, 0, 0, napi_default, 0},
       {"select", 0, Select, 0, 0, 0, napi_default, 0},
       {"current", 0, Current, 0, 0, 0, napi_default, 0},

@@ -48,7 +48,7 @@ export interface DeformGeometry {
   offsetGroups: number;
 }
 
-export interface Backend extends NormPoolOps {
+export interface Backend extends NormPoolOps, EltwiseOps {
   readonly name: 'ts' | 'wasm' | 'native';
   /** Threads used by this backend's parallel primitives. */
   readonly threads: number;
@@ -246,4 +246,148 @@ export interface NormPoolOps {
     dstOffset: number,
     dstStrides: readonly number[],
   ): void;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Element-wise arithmetic, activations, reductions, softmax, the negative log-likelihood and the optimizer updates:
+// the memory-bound ops of a training step. Outputs are written in full; the optimizer updates work in place.
+
+/** Binary ops with broadcasting; `maximum`/`minimum` return NaN when either operand is NaN (Math.max's rule). */
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum' | 'pow';
+
+/**
+ * Unary maps. alpha is leakyRelu's negative slope; clamp takes [alpha, beta] (±Infinity for a missing bound; relu6 is
+ * clamp(0, 6)).
+ */
+export type UnaryOp =
+  | 'relu'
+  | 'leakyRelu'
+  | 'sigmoid'
+  | 'tanh'
+  | 'exp'
+  | 'log'
+  | 'sqrt'
+  | 'abs'
+  | 'neg'
+  | 'clamp';
+
+/** Reductions along the middle axis of an [outer, n, inner] view. */
+export type ReduceOp = 'sum' | 'max' | 'min';
+
+/** torch.optim.SGD's hyper-parameters for one step; `first` is the step that creates the momentum buffer. */
+export interface SgdStep {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  first: boolean;
+}
+
+/** torch.optim.Adam's hyper-parameters for one step; bias1 = 1 − β₁ᵗ and bias2 = 1 − β₂ᵗ. */
+export interface AdamStep {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  bias1: number;
+  bias2: number;
+}
+
+export interface EltwiseOps {
+  /**
+   * y[i] = a[Σ iₖ·aStrides[k]] op b[Σ iₖ·bStrides[k]] for every index i of `shape` (at most 8 dims, y contiguous);
+   * a stride is 0 where that operand is broadcast, so a scalar operand is a 1-element array with all strides 0.
+   */
+  binary(
+    op: BinaryOp,
+    shape: readonly number[],
+    a: Float32Array,
+    aStrides: readonly number[],
+    b: Float32Array,
+    bStrides: readonly number[],
+    y: Float32Array,
+  ): void;
+
+  /** y = op(x) over y.length elements (see UnaryOp for alpha and beta). */
+  unary(op: UnaryOp, x: Float32Array, y: Float32Array, alpha: number, beta: number): void;
+
+  /**
+   * The gradient of unary for upstream g, from the input x or the output y, whichever the rule needs: relu,
+   * leakyRelu, abs, log and clamp read x; sigmoid, tanh, exp and sqrt read y. gx is overwritten.
+   */
+  unaryBackward(
+    op: UnaryOp,
+    g: Float32Array,
+    x: Float32Array,
+    y: Float32Array,
+    gx: Float32Array,
+    alpha: number,
+    beta: number,
+  ): void;
+
+  /**
+   * y[o, i] = op over k of x[o, k, i] (x viewed as [outer, n, inner], n ≥ 1). For max and min the first NaN wins
+   * and, when index is given, it receives k of the chosen element (the first one on ties).
+   */
+  reduce(
+    op: ReduceOp,
+    outer: number,
+    n: number,
+    inner: number,
+    x: Float32Array,
+    y: Float32Array,
+    index: Int32Array | null,
+  ): void;
+
+  /** softmax (or logSoftmax when log) of x along the middle axis of [outer, n, inner], max-subtracted. */
+  softmax(log: boolean, outer: number, n: number, inner: number, x: Float32Array, y: Float32Array): void;
+
+  /** Its gradient from the output y: softmax gx = y·(g − Σ g·y), logSoftmax gx = g − exp(y)·Σ g. */
+  softmaxBackward(
+    log: boolean,
+    outer: number,
+    n: number,
+    inner: number,
+    g: Float32Array,
+    y: Float32Array,
+    gx: Float32Array,
+  ): void;
+
+  /**
+   * Negative log-likelihood per position: y[i, j] = −logProbs[i, target[i, j], j] for logProbs [n, c, inner] and
+   * class indices target [n, inner] (integers in [0, c), checked by the caller).
+   */
+  nllLoss(
+    n: number,
+    c: number,
+    inner: number,
+    logProbs: Float32Array,
+    target: Float32Array,
+    y: Float32Array,
+  ): void;
+
+  /** Its gradient: gx[i, target[i, j], j] = −g[i, j], zero elsewhere (gx overwritten). */
+  nllLossBackward(
+    n: number,
+    c: number,
+    inner: number,
+    g: Float32Array,
+    target: Float32Array,
+    gx: Float32Array,
+  ): void;
+
+  /**
+   * One torch.optim.SGD step in place: d = g + wd·w; with momentum, buf = d on the first step, else
+   * momentum·buf + (1 − dampening)·d, and d = d + momentum·buf (Nesterov) or buf; w −= lr·d. Computed in double and
+   * rounded to float32 at each store, so every backend gives the same bits.
+   */
+  sgdStep(w: Float32Array, g: Float32Array, buf: Float32Array | null, step: SgdStep): void;
+
+  /**
+   * One torch.optim.Adam step in place: d = g + wd·w, m = β₁m + (1 − β₁)d, v = β₂v + (1 − β₂)d², w −= lr·(m/bias1) /
+   * (√(v/bias2) + eps); double arithmetic rounded at each store, as sgdStep.
+   */
+  adamStep(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, step: AdamStep): void;
 }

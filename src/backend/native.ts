@@ -6,9 +6,10 @@
 import type { Backend } from './contract.js';
 import { convFields, deformFields, findPackageFile } from './cgeometry.js';
 import { nativeNormPool, type NormPoolAddon } from './native-normpool.js';
+import { type EltwiseAddon, nativeEltwise } from './eltwise-native.js';
 
 /** The addon's exports (native/addon/addon.c). */
-interface Addon extends NormPoolAddon {
+interface Addon extends NormPoolAddon, EltwiseAddon {
   gemm(...args: (number | boolean | Float32Array)[]): void;
   convForward(g: Int32Array, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array): void;
   convBackwardData(g: Int32Array, gy: Float32Array, w: Float32Array, gx: Float32Array): void;
@@ -60,6 +61,7 @@ function makeBackend(addon: Addon): Backend {
     deformCol2im: (g, x, off, mask, gc, gx, go, gm) =>
       addon.deformCol2im(deformFields(g, dgeom), x, off, mask, gc, gx, go, gm),
     ...nativeNormPool(addon),
+    ...nativeEltwise(addon),
   };
 }
 

@@ -3,6 +3,7 @@
  * Convolution is im2col + GEMM per (image, group); its two gradients are the same two steps transposed.
  */
 import type { Backend, ConvGeometry, DeformGeometry } from './contract.js';
+import { tsEltwise } from './eltwise-ts.js';
 import { tsNormPool } from './ts-normpool.js';
 
 /** A grow-only scratch buffer: fresh memory is costly (first-touch page faults), so columns are reused. */
@@ -346,4 +347,5 @@ export const tsBackend: Backend = {
   deformIm2col,
   deformCol2im,
   ...tsNormPool,
+  ...tsEltwise,
 };

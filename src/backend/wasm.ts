@@ -10,8 +10,9 @@ import { CONV_FIELDS, convFields, DEFORM_FIELDS, deformFields, findPackageFile }
 import type { Backend, ConvGeometry } from './contract.js';
 import { type WasmExports, WasmThreads } from './wasm-threads.js';
 import { type NormPoolExports, wasmNormPool } from './wasm-normpool.js';
+import { type EltwiseExports, wasmEltwise } from './eltwise-wasm.js';
 
-interface CoreExports extends WasmExports, NormPoolExports {
+interface CoreExports extends WasmExports, NormPoolExports, EltwiseExports {
   cl_set_threads(n: number): void;
   cl_gemm_workspace(m: number, n: number, k: number): number;
   cl_gemm(...args: number[]): void;
@@ -186,6 +187,7 @@ function makeBackend(core: Core): Backend {
       if (gMask !== null) core.unstage(ptrs[6]!, gMask);
     },
     ...wasmNormPool(core),
+    ...wasmEltwise(core),
   };
 }
 

@@ -1,4 +1,5 @@
 /** Optimizers with torch.optim's update rules: SGD (momentum, dampening, Nesterov, weight decay) and Adam. */
+import { getBackend } from '../backend/index.js';
 import { ArgumentError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -53,22 +54,14 @@ export class SGD extends Optimizer {
     const { momentum = 0, dampening = 0, weightDecay = 0, nesterov = false } = this.opts;
     for (const p of this.params) {
       if (p.grad === null) continue;
-      const g = p.grad.data;
-      const w = p.data;
-      let buf = this.velocity.get(p);
-      const first = buf === undefined;
-      if (momentum !== 0 && buf === undefined) {
-        buf = new Float32Array(w.length);
+      let buf = this.velocity.get(p) ?? null;
+      const first = buf === null;
+      if (momentum !== 0 && buf === null) {
+        buf = new Float32Array(p.size);
         this.velocity.set(p, buf);
       }
-      for (let i = 0; i < w.length; i++) {
-        let d = g[i]! + weightDecay * w[i]!;
-        if (buf !== undefined) {
-          buf[i] = first ? d : momentum * buf[i]! + (1 - dampening) * d;
-          d = nesterov ? d + momentum * buf[i]! : buf[i]!;
-        }
-        w[i]! -= this.lr * d;
-      }
+      const step = { lr: this.lr, momentum, dampening, weightDecay, nesterov, first };
+      getBackend().sgdStep(p.data, p.grad.data, momentum !== 0 ? buf : null, step);
     }
   }
 }
@@ -108,14 +101,8 @@ export class Adam extends Optimizer {
         this.m.set(p, m);
         this.v.set(p, v);
       }
-      const g = p.grad.data;
-      const w = p.data;
-      for (let i = 0; i < w.length; i++) {
-        const gi = g[i]! + wd * w[i]!;
-        m[i] = b1 * m[i]! + (1 - b1) * gi;
-        v[i] = b2 * v[i]! + (1 - b2) * gi * gi;
-        w[i]! -= (this.lr * (m[i]! / c1)) / (Math.sqrt(v[i]! / c2) + eps);
-      }
+      const step = { lr: this.lr, beta1: b1, beta2: b2, eps, weightDecay: wd, bias1: c1, bias2: c2 };
+      getBackend().adamStep(p.data, p.grad.data, m, v, step);
     }
   }
 }

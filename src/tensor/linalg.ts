@@ -3,6 +3,7 @@ import { getBackend } from '../backend/index.js';
 import { fmtShape, ShapeError } from '../errors.js';
 import { broadcastShapes } from './elementwise.js';
 import * as S from './shape.js';
+import { uninitialized } from './storage.js';
 import { fromOp, numel, type Tensor } from './tensor.js';
 
 export function matmul(a: Tensor, b: Tensor): Tensor {
@@ -28,7 +29,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const ea = sameBatch(a, batch) ? a : S.expand(a, [...batch, m, k]);
   const eb = sameBatch(b, batch) ? b : S.expand(b, [...batch, k, n]);
   const count = numel(batch);
-  const out = new Float32Array(count * m * n);
+  // gemm with beta = 0 writes every element of C, so the output needs no zero fill.
+  const out = uninitialized(count * m * n);
   const backend = getBackend();
   for (let i = 0; i < count; i++) {
     backend.gemm(

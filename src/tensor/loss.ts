@@ -1,8 +1,10 @@
 /** Losses with torch.nn.functional's names and reductions. */
+import { getBackend } from '../backend/index.js';
 import { ArgumentError, describe, fmtShape, ShapeError } from '../errors.js';
 import * as E from './elementwise.js';
 import * as R from './reduce.js';
-import { Tensor } from './tensor.js';
+import { uninitialized } from './storage.js';
+import { fromOp, Tensor } from './tensor.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -35,19 +37,19 @@ export function nllLoss(
   }
   let inner = 1;
   for (const d of rest) inner *= d;
-  const pick = new Float32Array(logProbs.size);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < inner; j++) {
-      const cls = t.data[i * inner + j]!;
-      if (!Number.isInteger(cls) || cls < 0 || cls >= c) {
-        throw new ArgumentError(
-          `nllLoss: target ${cls} at position ${i * inner + j} is not a class index in [0, ${c})`,
-        );
-      }
-      pick[(i * c + cls) * inner + j] = -1;
-    }
+  for (let i = 0; i < t.size; i++) {
+    const cls = t.data[i]!;
+    if (!Number.isInteger(cls) || cls < 0 || cls >= c)
+      throw new ArgumentError(`nllLoss: target ${cls} at position ${i} is not a class index in [0, ${c})`);
   }
-  const picked = R.sum(E.mul(logProbs, new Tensor(pick, logProbs.shape)), 1);
+  const classes = t.data;
+  const y = uninitialized(n * inner);
+  if (y.length > 0) getBackend().nllLoss(n, c, inner, logProbs.data, classes, y);
+  const picked = fromOp(y, expected, 'nllLoss', [logProbs], (g) => {
+    const gx = uninitialized(logProbs.size);
+    if (gx.length > 0) getBackend().nllLossBackward(n, c, inner, g.data, classes, gx);
+    return [new Tensor(gx, logProbs.shape)];
+  });
   return reduce('nllLoss', picked, opts.reduction ?? 'mean');
 }
 

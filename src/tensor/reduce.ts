@@ -2,9 +2,11 @@
  * Reductions over dims (sum, mean, max, min, var), argmax, and the numerically stable softmax / logSoftmax.
  * A reduction over one dim views the tensor as [outer, dim, inner]; several dims are reduced one after another.
  */
+import { getBackend } from '../backend/index.js';
 import { ArgumentError, fmtShape, ShapeError } from '../errors.js';
 import * as E from './elementwise.js';
 import * as S from './shape.js';
+import { uninitialized } from './storage.js';
 import { fromOp, Tensor } from './tensor.js';
 
 /** Normalises a possibly negative dim into [0, ndim), naming the op on failure. */
@@ -45,37 +47,48 @@ function reducedShape(shape: readonly number[], dims: number[], keepdim: boolean
   return out;
 }
 
-/** Sum along one dim, keeping it as size 1. */
-function sumAxis(data: Float32Array, shape: readonly number[], dim: number): Float32Array {
-  const [outer, n, inner] = split3(shape, dim);
-  const out = new Float32Array(outer * inner);
-  for (let o = 0; o < outer; o++) {
-    const base = o * n * inner;
-    const ob = o * inner;
-    for (let k = 0; k < n; k++) {
-      const row = base + k * inner;
-      for (let i = 0; i < inner; i++) out[ob + i]! += data[row + i]!;
-    }
+/**
+ * The sum over `dims` of x: runs of adjacent reduced dims (and of kept ones) merge into one [outer, n, inner] view
+ * each, and the runs reduce last to first, so a sum over (0, 2, 3) of NCHW is one pass over rows of H·W and one
+ * down the batch.
+ */
+function sumData(x: Tensor, dims: number[]): Float32Array {
+  const runs: [number, boolean][] = [];
+  x.shape.forEach((d, i) => {
+    if (d === 1) return;
+    const reduced = dims.includes(i);
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last[1] === reduced) last[0] *= d;
+    else runs.push([d, reduced]);
+  });
+  let size = 1;
+  for (const [d, reduced] of runs) if (!reduced) size *= d;
+  if (x.size === 0) return uninitialized(size).fill(0);
+  let data = x.data;
+  const backend = getBackend();
+  for (let r = runs.length - 1; r >= 0; r--) {
+    const [n, reduced] = runs[r]!;
+    if (!reduced) continue;
+    let outer = 1;
+    let inner = 1;
+    for (let i = 0; i < r; i++) outer *= runs[i]![0];
+    for (let i = r + 1; i < runs.length; i++) inner *= runs[i]![0];
+    const out = uninitialized(outer * inner);
+    backend.reduce('sum', outer, n, inner, data, out, null);
+    data = out;
+    runs[r]![0] = 1;
   }
-  return out;
+  // Nothing to add up (every reduced dim has size 1): still a tensor of its own, never a view of x's storage.
+  if (data !== x.data) return data;
+  const copy = uninitialized(data.length);
+  copy.set(data);
+  return copy;
 }
 
 export function sum(x: Tensor, dim?: number | number[] | null, keepdim = false): Tensor {
   const dims = normDims('sum', dim, x.ndim);
-  let data = x.data;
-  let shape = [...x.shape];
-  if (dims.length === x.ndim && x.ndim > 0) {
-    // Full reductions accumulate in float64 so long sums (losses, statistics) do not drift.
-    let acc = 0;
-    for (let i = 0; i < data.length; i++) acc += data[i]!;
-    data = new Float32Array([acc]);
-  } else {
-    for (const d of dims) {
-      data = sumAxis(data, shape, d);
-      shape[d] = 1;
-    }
-  }
-  shape = reducedShape(x.shape, dims, keepdim);
+  const data = sumData(x, dims);
+  const shape = reducedShape(x.shape, dims, keepdim);
   const keptShape = reducedShape(x.shape, dims, true);
   return fromOp(data, shape, 'sum', [x], (g) => [S.expand(S.reshape(g, keptShape), x.shape)]);
 }
@@ -110,14 +123,13 @@ export function variance(
 
 function extremum(op: 'max' | 'min', x: Tensor, dim: number | null | undefined, keepdim: boolean): Tensor {
   if (x.size === 0) throw new ShapeError(`${op}: cannot reduce an empty tensor`);
-  const better = op === 'max' ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
   if (dim === null || dim === undefined) {
-    let best = x.data[0]!;
-    for (let i = 1; i < x.size; i++)
-      if (better(x.data[i]!, best) || Number.isNaN(x.data[i]!)) best = x.data[i]!;
+    const out = uninitialized(1);
+    getBackend().reduce(op, 1, x.size, 1, x.data, out, null);
+    const best = out[0]!;
     // Full reductions share the gradient evenly among ties (PyTorch's amax rule).
-    return fromOp(new Float32Array([best]), [], op, [x], (g) => {
-      const mask = new Float32Array(x.size);
+    return fromOp(out, [], op, [x], (g) => {
+      const mask = uninitialized(x.size);
       let ties = 0;
       for (let i = 0; i < x.size; i++) if (x.data[i] === best) ties++;
       for (let i = 0; i < x.size; i++) mask[i] = x.data[i] === best ? g.data[0]! / ties : 0;
@@ -126,28 +138,13 @@ function extremum(op: 'max' | 'min', x: Tensor, dim: number | null | undefined, 
   }
   const d = normDim(op, dim, x.ndim);
   const [outer, n, inner] = split3(x.shape, d);
-  const out = new Float32Array(outer * inner);
+  const out = uninitialized(outer * inner);
   const index = new Int32Array(outer * inner);
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      let best = x.data[o * n * inner + i]!;
-      let at = 0;
-      for (let k = 1; k < n; k++) {
-        const v = x.data[(o * n + k) * inner + i]!;
-        // The first NaN wins, as in PyTorch (no comparison is ever true for it).
-        if (better(v, best) || (Number.isNaN(v) && !Number.isNaN(best))) {
-          best = v;
-          at = k;
-        }
-      }
-      out[o * inner + i] = best;
-      index[o * inner + i] = at;
-    }
-  }
+  getBackend().reduce(op, outer, n, inner, x.data, out, index);
   const shape = reducedShape(x.shape, [d], keepdim);
   // With a dim, the gradient goes to the selected index only (torch.max(dim) semantics).
   return fromOp(out, shape, op, [x], (g) => {
-    const gx = new Float32Array(x.size);
+    const gx = uninitialized(x.size).fill(0);
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++)
         gx[(o * n + index[o * inner + i]!) * inner + i] = g.data[o * inner + i]!;
@@ -189,38 +186,26 @@ export function argmax(x: Tensor, dim?: number | null, keepdim = false): Tensor 
   return new Tensor(out, reducedShape(x.shape, [d], keepdim));
 }
 
-function softmaxData(x: Tensor, d: number, logOut: boolean): Float32Array {
+/** softmax / logSoftmax along dim d, and its gradient from the output: one backend call each way. */
+function softmaxOp(op: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Tensor {
+  const d = normDim(op, dim, x.ndim);
+  const log = op === 'logSoftmax';
   const [outer, n, inner] = split3(x.shape, d);
-  const out = new Float32Array(x.size);
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const base = o * n * inner + i;
-      let m = -Infinity;
-      for (let k = 0; k < n; k++) m = Math.max(m, x.data[base + k * inner]!);
-      let s = 0;
-      for (let k = 0; k < n; k++) s += Math.exp(x.data[base + k * inner]! - m);
-      const logS = Math.log(s);
-      for (let k = 0; k < n; k++) {
-        const z = x.data[base + k * inner]! - m;
-        out[base + k * inner] = logOut ? z - logS : Math.exp(z) / s;
-      }
-    }
-  }
-  return out;
+  const y = uninitialized(x.size);
+  if (y.length > 0) getBackend().softmax(log, outer, n, inner, x.data, y);
+  return fromOp(y, x.shape, op, [x], (g) => {
+    const gx = uninitialized(x.size);
+    if (gx.length > 0) getBackend().softmaxBackward(log, outer, n, inner, g.data, y, gx);
+    return [new Tensor(gx, x.shape)];
+  });
 }
 
+/** dx = y · (g − Σ g·y) */
 export function softmax(x: Tensor, dim: number): Tensor {
-  const d = normDim('softmax', dim, x.ndim);
-  const data = softmaxData(x, d, false);
-  const y = new Tensor(data, x.shape);
-  // dx = y · (g − Σ g·y)
-  return fromOp(data, x.shape, 'softmax', [x], (g) => [E.mul(y, E.sub(g, sum(E.mul(g, y), d, true)))]);
+  return softmaxOp('softmax', x, dim);
 }
 
+/** dx = g − softmax · Σ g */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
-  const d = normDim('logSoftmax', dim, x.ndim);
-  const data = softmaxData(x, d, true);
-  const p = E.exp(new Tensor(data, x.shape));
-  // dx = g − softmax · Σ g
-  return fromOp(data, x.shape, 'logSoftmax', [x], (g) => [E.sub(g, E.mul(p, sum(g, d, true)))]);
+  return softmaxOp('logSoftmax', x, dim);
 }
