@@ -297,6 +297,7 @@ export {
   saveNpy,
   saveSafetensors,
   UnpicklingError,
+  exportOnnx,
 } from './io/index.js';
 export {
   decodePng,

@@ -1,0 +1,216 @@
+/**
+ * ONNX forms of the models and the variant layers, each the composition of standard operators that its forward
+ * computes (see src/io/onnx.ts). Layers whose kernels depend on the input (CondConv, dynamic convolution,
+ * involution), HetConv's channel-cyclic mixed kernels and the graph convolution (a second, adjacency input) have
+ * none here and are refused by name.
+ */
+import { ArgumentError } from '../errors.js';
+import { ResNet, Bottleneck } from '../models/resnet.js';
+import { MobileNetV1 } from '../models/mobilenet.js';
+import { ACBlock } from '../nn/acnet.js';
+import type { Conv2d } from '../nn/conv.js';
+import { CondConv2d } from '../nn/condconv.js';
+import { DOConv2d } from '../nn/doconv.js';
+import { DynamicConv2d } from '../nn/dynamic.js';
+import { GhostModule } from '../nn/ghost.js';
+import { GCNConv } from '../nn/graph.js';
+import { HetConv } from '../nn/hetconv.js';
+import { BasicConv2d, InceptionBlock } from '../nn/inception.js';
+import { Involution } from '../nn/involution.js';
+import type { BatchNorm2d } from '../nn/layers.js';
+import type { Module } from '../nn/module.js';
+import { OctaveConv } from '../nn/octave.js';
+import { SCConv } from '../nn/scconv.js';
+import { ShuffleNetUnit } from '../nn/shufflenet.js';
+import { SplAtConv2d } from '../nn/splat.js';
+import { avgPool2d, interpolate, maxPool2d } from '../ops/pool.js';
+import { channelShuffle } from '../ops/shuffle.js';
+import { rSoftmax } from '../ops/splat.js';
+import * as E from '../tensor/elementwise.js';
+import { cat, split } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { exportModule, type GraphBuilder, reshape, type Value } from './onnx.js';
+
+const relu = (g: GraphBuilder, v: Value) => g.op('Relu', [v.name], E.relu(v.t));
+const add = (g: GraphBuilder, a: Value, b: Value) => g.op('Add', [a.name, b.name], E.add(a.t, b.t));
+const mul = (g: GraphBuilder, a: Value, b: Value) => g.op('Mul', [a.name, b.name], E.mul(a.t, b.t));
+const concat = (g: GraphBuilder, vs: Value[]) =>
+  g.op(
+    'Concat',
+    vs.map((v) => v.name),
+    cat(
+      vs.map((v) => v.t),
+      1,
+    ),
+    { axis: 1 },
+  );
+const sliceChannels = (g: GraphBuilder, v: Value, start: number, end: number) =>
+  g.op(
+    'Slice',
+    [v.name, g.ints('starts', [start]), g.ints('ends', [end]), g.ints('axes', [1])],
+    v.t.slice(1, start, end),
+  );
+const convBn = (g: GraphBuilder, conv: Conv2d, bn: BatchNorm2d | null | undefined, x: Value) => {
+  const y = exportModule(g, conv, x);
+  return bn ? exportModule(g, bn, y) : y;
+};
+/** Nearest resize to the spatial size of `t` as PyTorch's interpolate does (floor of out·in/out). */
+const resizeNearest = (g: GraphBuilder, v: Value, t: Tensor) =>
+  g.op('Resize', [v.name, '', '', g.ints('sizes', t.shape)], t, {
+    mode: 'nearest',
+    coordinate_transformation_mode: 'asymmetric',
+    nearest_mode: 'floor',
+  });
+const avgPool = (g: GraphBuilder, v: Value, k: number, s: number, p: number) =>
+  g.op('AveragePool', [v.name], avgPool2d(v.t, k, { stride: s, padding: p }), {
+    kernel_shape: [k, k],
+    strides: [s, s],
+    pads: [p, p, p, p],
+    count_include_pad: 1,
+  });
+
+function bottleneck(g: GraphBuilder, m: Bottleneck, x: Value): Value {
+  let y = relu(g, convBn(g, m.conv1, m.bn1, x));
+  y = relu(g, convBn(g, m.conv2, m.bn2, y));
+  y = convBn(g, m.conv3, m.bn3, y);
+  return relu(g, add(g, y, m.downsample === null ? x : exportModule(g, m.downsample, x)));
+}
+
+function shuffleUnit(g: GraphBuilder, m: ShuffleNetUnit, x: Value): Value {
+  let y = exportModule(g, m.branchMain1, x);
+  if (m.groups > 1) {
+    // channelShuffle(y, C / groups): reshape to [N, C/g, g, H, W], swap the channel dims, reshape back.
+    const [n, c, h, w] = y.t.shape as [number, number, number, number];
+    const parts = c / m.groups;
+    const r = g.node('Reshape', [y.name, g.ints('shape', [n, parts, c / parts, h, w])])[0]!;
+    const tr = g.node('Transpose', [r], { perm: [0, 2, 1, 3, 4] })[0]!;
+    y = reshape(g, { name: tr, t: y.t }, channelShuffle(y.t, parts));
+  }
+  y = exportModule(g, m.branchMain2, y);
+  if (m.stride === 1) return relu(g, add(g, y, x));
+  return concat(g, [avgPool(g, x, 3, 2, 1), relu(g, y)]);
+}
+
+function ghost(g: GraphBuilder, m: GhostModule, x: Value): Value {
+  const x1 = exportModule(g, m.primaryConv, x);
+  const x2 = exportModule(g, m.cheapOperation, x1);
+  return sliceChannels(g, concat(g, [x1, x2]), 0, m.outChannels);
+}
+
+function acBlock(g: GraphBuilder, m: ACBlock, x: Value): Value {
+  if (m.fusedConv !== undefined) return exportModule(g, m.fusedConv, x);
+  const square = convBn(g, m.squareConv!, m.squareBn, x);
+  const c = m.crop;
+  const crop = (axis: number) => {
+    const end = x.t.shape[axis]! - c;
+    return g.op(
+      'Slice',
+      [x.name, g.ints('starts', [c]), g.ints('ends', [end]), g.ints('axes', [axis])],
+      x.t.slice(axis, c, end),
+    );
+  };
+  const ver = convBn(g, m.verConv!, m.verBn, c > 0 ? crop(3) : x);
+  const hor = convBn(g, m.horConv!, m.horBn, c > 0 ? crop(2) : x);
+  return add(g, add(g, square, ver), hor);
+}
+
+function octave(g: GraphBuilder, m: OctaveConv, x: Value): Value {
+  if (m.convL2h !== null)
+    throw new ArgumentError(
+      'exportOnnx: OctaveConv with alphaIn > 0 takes a (high, low) pair; export a model whose first octave layer has alphaIn = 0',
+    );
+  // forward returns the high output: H→H on the (pooled, at stride 2) input.
+  const xh = m.stride === 2 ? avgPool(g, x, 2, 2, 0) : x;
+  return exportModule(g, m.convH2h, xh);
+}
+
+function scconv(g: GraphBuilder, m: SCConv, x: Value): Value {
+  const k2 = exportModule(g, m.k2, x);
+  const up = resizeNearest(g, k2, interpolate(k2.t, { size: [x.t.shape[2]!, x.t.shape[3]!] }));
+  const calib = g.op('Sigmoid', [add(g, x, up).name], E.sigmoid(E.add(x.t, up.t)));
+  return exportModule(g, m.k4, mul(g, exportModule(g, m.k3, x), calib));
+}
+
+function splat(g: GraphBuilder, m: SplAtConv2d, input: Value): Value {
+  const x = relu(g, convBn(g, m.conv, m.bn0, input));
+  const r = m.radix;
+  const ch = m.channels;
+  const b = x.t.shape[0]!;
+  const splitValues = (v: Value, size: number): Value[] => {
+    if (r === 1) return [v];
+    const names = g.node('Split', [v.name, g.ints('split', new Array(r).fill(size))], { axis: 1 }, r);
+    const ts = split(v.t, size, 1);
+    return names.map((name, i) => ({ name, t: ts[i]! }));
+  };
+  const sum = (vs: Value[]) =>
+    vs.length === 1
+      ? vs[0]!
+      : g.op(
+          'Sum',
+          vs.map((v) => v.name),
+          vs.map((v) => v.t).reduce((a, t) => E.add(a, t)),
+        );
+  const splits = splitValues(x, ch);
+  const gap = sum(splits);
+  const pooled = g.op('GlobalAveragePool', [gap.name], gap.t.mean([2, 3], true));
+  const z = relu(g, convBn(g, m.fc1, m.bn1, pooled));
+  const logits = exportModule(g, m.fc2, z);
+  let atten: Value;
+  const attenT = rSoftmax(logits.t, r, m.cardinality).reshape([b, -1, 1, 1]);
+  if (r === 1) atten = g.op('Sigmoid', [logits.name], attenT);
+  else {
+    const per = logits.t.size / b;
+    const grouped = g.node('Reshape', [
+      logits.name,
+      g.ints('shape', [b, m.cardinality, r, per / (r * m.cardinality)]),
+    ])[0]!;
+    const tr = g.node('Transpose', [grouped], { perm: [0, 2, 1, 3] })[0]!;
+    const sm = g.node('Softmax', [tr], { axis: 1 })[0]!;
+    atten = reshape(g, { name: sm, t: attenT }, attenT);
+  }
+  if (r === 1) return mul(g, atten, x);
+  const attens = splitValues(atten, ch);
+  return sum(splits.map((s, i) => mul(g, attens[i]!, s)));
+}
+
+/** The ONNX form of a model or variant layer, or null when `m` is not one of them. */
+export function exportVariant(g: GraphBuilder, m: Module, x: Value): Value | null {
+  if (m instanceof ResNet) {
+    let y = exportModule(g, m.maxpool, relu(g, convBn(g, m.conv1, m.bn1, x)));
+    for (const stage of [m.layer1, m.layer2, m.layer3, m.layer4]) y = exportModule(g, stage, y);
+    return exportModule(g, m.fc, exportModule(g, m.flatten, exportModule(g, m.avgpool, y)));
+  }
+  if (m instanceof Bottleneck) return bottleneck(g, m, x);
+  if (m instanceof MobileNetV1)
+    return [m.features, m.pool, m.flatten, m.classifier].reduce((v, l) => exportModule(g, l, v), x);
+  if (m instanceof ShuffleNetUnit) return shuffleUnit(g, m, x);
+  if (m instanceof GhostModule) return ghost(g, m, x);
+  if (m instanceof BasicConv2d) return relu(g, convBn(g, m.conv, m.bn, x));
+  if (m.constructor.name === 'MaxPool3x3')
+    return g.op('MaxPool', [x.name], maxPool2d(x.t, 3, { stride: 1, padding: 1, ceilMode: true }), {
+      kernel_shape: [3, 3],
+      strides: [1, 1],
+      pads: [1, 1, 1, 1],
+      ceil_mode: 1,
+    });
+  if (m instanceof InceptionBlock)
+    return concat(
+      g,
+      [m.branch1, m.branch2, m.branch3, m.branch4].map((b) => exportModule(g, b, x)),
+    );
+  if (m instanceof ACBlock) return acBlock(g, m, x);
+  if (m instanceof OctaveConv) return octave(g, m, x);
+  if (m instanceof SCConv) return scconv(g, m, x);
+  if (m instanceof SplAtConv2d) return splat(g, m, x);
+  if (m instanceof DOConv2d) return exportModule(g, m.fuse(), x);
+  for (const [cls, why] of [
+    [CondConv2d, 'its kernel is mixed per example from the input'],
+    [DynamicConv2d, 'its kernel is mixed per example from the input'],
+    [Involution, 'its kernel is generated per pixel from the input'],
+    [HetConv, 'its mixed kernels are not mapped to ONNX here'],
+    [GCNConv, 'it takes a second (adjacency) input'],
+  ] as const) {
+    if (m instanceof cls) throw new ArgumentError(`exportOnnx: ${cls.name} is not exported to ONNX: ${why}`);
+  }
+  return null;
+}
