@@ -1,6 +1,9 @@
 /**
  * A minimal Jupyter client over ZeroMQ: starts a convlab kernel process with a fresh connection file and runs
  * cells on it, collecting their outputs in nbformat shape. Used by `convlab run` and by the start-up benchmark.
+ *
+ * It watches its kernel the way a kernel manager does: the process (exit, signal) and the heartbeat channel.
+ * A kernel that dies or stops answering ends the cell it was running as `died` within seconds, never a hang.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -15,7 +18,7 @@ import { type ConnectionInfo, decode, encode, endpoint, type Message, newHeader 
 export type Output = Record<string, unknown> & { output_type: string };
 
 export interface CellRun {
-  status: 'ok' | 'error' | 'aborted' | 'timeout';
+  status: 'ok' | 'error' | 'aborted' | 'timeout' | 'died';
   executionCount: number | null;
   outputs: Output[];
   error?: { ename: string; evalue: string };
@@ -38,8 +41,31 @@ export interface LaunchOptions {
   cwd: string;
   /** Command to start a kernel; `{connection_file}` is replaced. Defaults to this package's kernel. */
   argv?: string[];
-  stderr?: 'inherit' | 'ignore';
+  /** Where the kernel's own log goes; `capture` keeps its tail for the message when the kernel dies. */
+  stderr?: 'inherit' | 'ignore' | 'capture';
+  /** Extra environment for the kernel process. */
+  env?: Record<string, string>;
+  /** Missed heartbeats for this long mean the kernel is unresponsive (default 10 s). */
+  heartbeatTimeoutMs?: number;
 }
+
+/** Why a kernel is gone: its exit or signal, or a heartbeat that stopped; `log` is the tail of its stderr. */
+export class KernelDiedError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly log: string,
+  ) {
+    const oom = /heap out of memory|Reached heap limit/.test(log) ? ' (JavaScript heap out of memory)' : '';
+    super(`kernel ${reason}${oom}`);
+    this.name = 'DeadKernelError';
+  }
+}
+
+const HEARTBEAT_INTERVAL_MS = 1000;
+const STDERR_TAIL_CHARS = 4096;
+
+/** Every client with a live kernel, so a signal to the runner can shut them all down. */
+const live = new Set<KernelClient>();
 
 export class KernelClient {
   private readonly shell = new zmq.Dealer();
@@ -50,10 +76,34 @@ export class KernelClient {
   private readonly session = randomUUID();
   private readonly waiters = new Map<string, (m: Message) => void>();
   private readonly iopubListeners = new Map<string, (m: Message) => void>();
+  private readonly heartbeat = new zmq.Dealer();
   private process: ChildProcess | null = null;
   private dir = '';
+  private file = '';
   private conn!: ConnectionInfo;
+  private options!: LaunchOptions;
   private closed = false;
+  private stderrTail = '';
+  private deathError: KernelDiedError | null = null;
+  private onDeath: ((e: KernelDiedError) => void)[] = [];
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  /** Settles when the kernel is known to be gone; never resolves while it is alive. */
+  private death!: Promise<KernelDiedError>;
+
+  /** Every client whose kernel is still running. */
+  static live(): KernelClient[] {
+    return [...live];
+  }
+
+  /** The kernel's process id (for tests and diagnostics). */
+  get pid(): number | undefined {
+    return this.process?.pid;
+  }
+
+  /** The connection info (ports, key) the kernel was started with. */
+  get connection(): ConnectionInfo {
+    return this.conn;
+  }
 
   static async launch(o: LaunchOptions): Promise<KernelClient> {
     const c = new KernelClient();
@@ -62,6 +112,7 @@ export class KernelClient {
   }
 
   private async start(o: LaunchOptions): Promise<void> {
+    this.options = o;
     const ports = await Promise.all([0, 1, 2, 3, 4].map(() => freePort()));
     this.conn = {
       transport: 'tcp',
@@ -75,23 +126,101 @@ export class KernelClient {
       hb_port: ports[4],
     };
     this.dir = mkdtempSync(path.join(tmpdir(), 'convlab-run-'));
-    const file = path.join(this.dir, 'kernel.json');
-    writeFileSync(file, JSON.stringify(this.conn));
-    const cli = new URL('./cli.js', import.meta.url).pathname;
-    const argv = (o.argv ?? [process.execPath, cli, 'kernel', '--connection-file', '{connection_file}']).map(
-      (a) => a.replace('{connection_file}', file),
-    );
-    this.process = spawn(argv[0], argv.slice(1), {
-      cwd: o.cwd,
-      stdio: ['ignore', 'ignore', o.stderr ?? 'ignore'],
-    });
+    this.file = path.join(this.dir, 'kernel.json');
+    writeFileSync(this.file, JSON.stringify(this.conn));
+    this.spawnKernel();
     this.shell.connect(endpoint(this.conn, this.conn.shell_port));
     this.control.connect(endpoint(this.conn, this.conn.control_port));
     this.iopub.connect(endpoint(this.conn, this.conn.iopub_port));
+    this.heartbeat.connect(endpoint(this.conn, this.conn.hb_port));
     this.iopub.subscribe();
     void this.listen(this.shell, (m) => this.waiters.get(String(m.parent_header.msg_id))?.(m));
     void this.listen(this.control, (m) => this.waiters.get(String(m.parent_header.msg_id))?.(m));
     void this.listen(this.iopub, (m) => this.iopubListeners.get(String(m.parent_header.msg_id))?.(m));
+    void this.listenHeartbeat();
+  }
+
+  private spawnKernel(): void {
+    const o = this.options;
+    const cli = new URL('./cli.js', import.meta.url).pathname;
+    const argv = (o.argv ?? [process.execPath, cli, 'kernel', '--connection-file', '{connection_file}']).map(
+      (a) => a.replace('{connection_file}', this.file),
+    );
+    const mode = o.stderr ?? 'capture';
+    const proc = spawn(argv[0], argv.slice(1), {
+      cwd: o.cwd,
+      env: o.env ? { ...process.env, ...o.env } : process.env,
+      stdio: ['ignore', 'ignore', mode === 'capture' ? 'pipe' : mode],
+    });
+    this.process = proc;
+    this.stderrTail = '';
+    this.deathError = null;
+    this.death = new Promise((resolve) => {
+      this.onDeath = [resolve];
+    });
+    live.add(this);
+    proc.stderr?.setEncoding('utf8');
+    proc.stderr?.on('data', (text: string) => {
+      this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL_CHARS);
+    });
+    // Events of a process replaced by a restart say nothing about the current one.
+    proc.once('error', (err) => {
+      if (this.process === proc) this.died(`could not be started: ${err.message}`);
+    });
+    proc.once('exit', (code, signal) => {
+      if (this.process === proc) this.died(signal ? `was killed by ${signal}` : `exited with code ${code}`);
+    });
+    this.lastBeat = 0;
+    this.heartbeatTimer = setInterval(() => this.beat(), HEARTBEAT_INTERVAL_MS);
+    this.heartbeatTimer.unref();
+  }
+
+  /** When the last echo came back; 0 until the first (start-up is bounded by ready()'s own timeout). */
+  private lastBeat = 0;
+  private beatsSent = 0;
+  private beatInFlight = false;
+
+  /** Pings the heartbeat channel; the io thread echoes it even while a cell runs, so silence means trouble. */
+  private beat(): void {
+    if (this.deathError) return;
+    const limit = this.options.heartbeatTimeoutMs ?? 10_000;
+    if (this.lastBeat > 0 && Date.now() - this.lastBeat > limit) {
+      this.died(`stopped answering its heartbeat for ${(limit / 1000).toFixed(0)} s`);
+      // An unresponsive kernel is not left running.
+      this.process?.kill('SIGKILL');
+      return;
+    }
+    // One send at a time (zeromq 6 refuses a second one in flight).
+    if (this.beatInFlight) return;
+    this.beatInFlight = true;
+    this.heartbeat
+      .send(['', `ping ${this.beatsSent++}`])
+      .catch(() => {})
+      .finally(() => {
+        this.beatInFlight = false;
+      });
+  }
+
+  private async listenHeartbeat(): Promise<void> {
+    try {
+      for await (const _ of this.heartbeat) this.lastBeat = Date.now();
+    } catch {
+      // Socket closed.
+    }
+  }
+
+  private died(reason: string): void {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+    if (this.deathError) return;
+    const e = new KernelDiedError(reason, this.stderrTail);
+    this.deathError = e;
+    for (const f of this.onDeath.splice(0)) f(e);
+  }
+
+  /** Why the kernel is gone, or null while it runs. */
+  get dead(): KernelDiedError | null {
+    return this.deathError;
   }
 
   private async listen(sock: zmq.Dealer | zmq.Subscriber, on: (m: Message) => void): Promise<void> {
@@ -134,20 +263,42 @@ export class KernelClient {
   async ready(timeoutMs = 60_000): Promise<Record<string, unknown>> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      const p = this.process;
-      if (p && (p.exitCode !== null || p.signalCode !== null)) {
-        throw new Error(`kernel exited (${p.exitCode ?? p.signalCode}) before answering kernel_info`);
+      if (this.deathError) {
+        const tail = this.deathError.log.trim().split('\n').slice(-3).join('\n');
+        throw new Error(
+          `${this.deathError.message} before answering kernel_info${tail ? `; its last words:\n${tail}` : ''}`,
+        );
       }
       let seen = false;
       const { msgId, reply } = this.request('shell', 'kernel_info_request', {}, () => {
         seen = true;
       });
-      const r = await Promise.race([reply, sleep(250).then(() => null)]);
+      const r = await Promise.race([reply, sleep(250).then(() => null), this.death.then(() => null)]);
       if (r && !seen) await sleep(50);
       this.iopubListeners.delete(msgId);
       if (r && seen) return r.content;
     }
     throw new Error(`kernel did not answer kernel_info within ${timeoutMs / 1000} s`);
+  }
+
+  /**
+   * Resolves once the kernel can run code: kernel_info is answered at once by the kernel's io thread, but the
+   * TypeScript engine takes a few seconds more to start. A silent empty cell waits for it, so the first real
+   * cell's time limit does not count the start-up.
+   */
+  async started(timeoutMs = 120_000): Promise<void> {
+    const { msgId, reply } = this.request('shell', 'execute_request', {
+      code: '',
+      silent: true,
+      store_history: false,
+      user_expressions: {},
+      allow_stdin: false,
+      stop_on_error: false,
+    });
+    const r = await Promise.race([reply, sleep(timeoutMs).then(() => null), this.death]);
+    this.waiters.delete(msgId);
+    if (r instanceof KernelDiedError) throw r;
+    if (r === null) throw new Error(`kernel did not start running code within ${timeoutMs / 1000} s`);
   }
 
   async execute(code: string, timeoutMs = Number.POSITIVE_INFINITY, stopOnError = true): Promise<CellRun> {
@@ -224,10 +375,21 @@ export class KernelClient {
     const timer = Number.isFinite(timeoutMs)
       ? sleep(timeoutMs).then(() => timedOut)
       : new Promise<never>(() => {});
-    const r = await Promise.race([reply, timer]);
+    const r = await Promise.race([reply, timer, this.death]);
+    if (r instanceof KernelDiedError) {
+      this.iopubListeners.delete(msgId);
+      // The kernel's last words, without the native stack frames a fatal V8 error prints.
+      const tail = r.log
+        .trim()
+        .split('\n')
+        .filter((l) => l.trim() !== '' && !/^\s*\d+: 0x[0-9a-f]+/.test(l))
+        .slice(-5);
+      add({ output_type: 'error', ename: r.name, evalue: r.message, traceback: [r.message, ...tail] });
+      return { status: 'died', executionCount: null, outputs, error: { ename: r.name, evalue: r.message } };
+    }
     if (r === timedOut) {
-      await this.request('control', 'interrupt_request', {}).reply;
-      await Promise.race([reply, sleep(5000)]);
+      await Promise.race([this.request('control', 'interrupt_request', {}).reply, sleep(5000), this.death]);
+      await Promise.race([reply, sleep(5000), this.death]);
       await Promise.race([idlePromise, sleep(1000)]);
       this.iopubListeners.delete(msgId);
       return {
@@ -239,7 +401,7 @@ export class KernelClient {
     }
     const content = (r as Message).content;
     // Outputs are complete once the kernel reports idle for this request.
-    await Promise.race([idlePromise, sleep(10_000)]);
+    await Promise.race([idlePromise, sleep(10_000), this.death]);
     this.iopubListeners.delete(msgId);
     return {
       status: content.status as CellRun['status'],
@@ -254,20 +416,55 @@ export class KernelClient {
 
   private readonly displays = new Map<string, Output[]>();
 
+  /** Asks the kernel to shut down, and ends its process if it has not gone within a few seconds. */
+  private async stopKernel(restart: boolean): Promise<void> {
+    const proc = this.process;
+    if (!proc) return;
+    if (!this.deathError) {
+      await Promise.race([this.request('control', 'shutdown_request', { restart }).reply, sleep(2000), this.death]);
+      await Promise.race([this.death, sleep(3000)]);
+      if (!this.deathError) {
+        proc.kill('SIGKILL');
+        await Promise.race([this.death, sleep(2000)]);
+      }
+    }
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+    live.delete(this);
+  }
+
+  /**
+   * Restarts the kernel as a Jupyter kernel manager does: `shutdown_request` with `restart: true`, then a new
+   * process on the same connection file, so the same ports and key, with fresh state.
+   */
+  async restart(): Promise<Record<string, unknown>> {
+    if (this.closed) throw new Error('KernelClient.restart: the client is shut down');
+    await this.stopKernel(true);
+    this.displays.clear();
+    this.spawnKernel();
+    return this.ready();
+  }
+
   async shutdown(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const proc = this.process;
-    if (proc && proc.exitCode === null) {
-      const exited = new Promise((r) => proc.once('exit', r));
-      await Promise.race([
-        this.request('control', 'shutdown_request', { restart: false }).reply,
-        sleep(2000),
-      ]);
-      await Promise.race([exited, sleep(3000)]);
-      if (proc.exitCode === null) proc.kill('SIGKILL');
+    await this.stopKernel(false);
+    this.close();
+  }
+
+  /** Ends the kernel at once (SIGKILL) and releases everything: for a runner that must exit now. */
+  kill(): void {
+    if (!this.deathError) this.process?.kill('SIGKILL');
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    live.delete(this);
+    if (!this.closed) {
+      this.closed = true;
+      this.close();
     }
-    for (const s of [this.shell, this.control, this.iopub]) s.close();
+  }
+
+  private close(): void {
+    for (const s of [this.shell, this.control, this.iopub, this.heartbeat]) s.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -130,14 +130,22 @@ function finishInput(state: number, text: string): void {
 }
 
 let shuttingDown = false;
+let socketsClosed = false;
+/** Sockets are closed before the process exits: zeromq aborts the process if a worker ends with them open. */
+function closeSockets(): void {
+  if (socketsClosed) return;
+  socketsClosed = true;
+  for (const s of [shell, control, stdin, iopub, hb]) s.close();
+}
+
 function shutdown(): void {
   if (shuttingDown) return;
   shuttingDown = true;
-  // Sockets are closed here, before the process exits, so zeromq's native teardown finds nothing in flight.
-  for (const s of [shell, control, stdin, iopub, hb]) s.close();
+  closeSockets();
   port?.postMessage({ kind: 'shutdown' } satisfies ToEngine);
-  // The engine exits the process; if a cell keeps its thread busy, end it from here.
-  setTimeout(() => process.kill(process.pid, 'SIGTERM'), 1000);
+  // The engine exits the process; if a cell keeps its thread busy (or the converter is still being built at
+  // start-up), end it from here.
+  setTimeout(() => process.kill(process.pid, 'SIGTERM'), engineReady ? 1000 : 0);
 }
 
 const dispatcher = createDispatcher({
@@ -160,6 +168,22 @@ const dispatcher = createDispatcher({
 
 port.on('message', (m: FromEngine) => {
   switch (m.kind) {
+    case 'exit': {
+      shuttingDown = true;
+      streams.flush();
+      // What is already queued (the cell's last output) goes out first, within a bound.
+      const done = new Int32Array(m.done);
+      const finish = () => {
+        closeSockets();
+        Atomics.store(done, 0, 1);
+        Atomics.notify(done, 0);
+      };
+      Promise.race([
+        Promise.all([queues.iopub.drain(), queues.shell.drain()]),
+        new Promise((r) => setTimeout(r, 500)),
+      ]).then(finish, finish);
+      break;
+    }
     case 'ready':
       engineReady = true;
       for (const q of beforeReady.splice(0)) port?.postMessage(q);

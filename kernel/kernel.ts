@@ -39,11 +39,27 @@ export async function startKernel(connectionFile: string): Promise<void> {
   const inputBuffer = new SharedArrayBuffer(INPUT_HEADER_BYTES + (1 << 20));
   const data: IoThreadData = { connection, session: randomUUID(), kernelInfo: kernelInfo(), inputBuffer };
   const io = new Worker(new URL('./io-thread.js', import.meta.url), { workerData: data });
-  io.on('exit', (code) => process.exit(code === 0 ? 0 : 1));
-  io.on('error', (err) => {
-    writeSync(2, `[convlab kernel] io thread failed: ${err.stack ?? err}\n`);
-    process.exit(1);
+  const exit = process.exit.bind(process);
+  let ioRunning = true;
+  io.on('exit', (code) => {
+    ioRunning = false;
+    exit(code === 0 ? 0 : 1);
   });
+  io.on('error', (err) => {
+    ioRunning = false;
+    writeSync(2, `[convlab kernel] io thread failed: ${err.stack ?? err}\n`);
+    exit(1);
+  });
+  // Every exit (a cell's process.exit(3) included) lets the io thread close its sockets first, so the process
+  // ends with the code it was given instead of an abort in zeromq's teardown.
+  process.exit = ((code?: number | string | null) => {
+    if (ioRunning) {
+      const done = new SharedArrayBuffer(4);
+      io.postMessage({ kind: 'exit', done } satisfies FromEngine);
+      Atomics.wait(new Int32Array(done), 0, 0, 2000);
+    }
+    return exit(code ?? process.exitCode);
+  }) as typeof process.exit;
   const post = (m: FromEngine) => io.postMessage(m);
 
   let engine: Engine | undefined;

@@ -25,7 +25,9 @@ export type FromEngine =
   | { kind: 'reply'; id: number; content: Record<string, unknown> }
   | { kind: 'stream'; name: 'stdout' | 'stderr'; text: string }
   | { kind: 'iopub'; msgType: string; content: Record<string, unknown> }
-  | { kind: 'input'; prompt: string; password: boolean };
+  | { kind: 'input'; prompt: string; password: boolean }
+  /** The process is about to exit: close the sockets, then set `done[0]` to 1 and notify. */
+  | { kind: 'exit'; done: SharedArrayBuffer };
 
 export interface IoThreadData {
   connection: import('./wire.js').ConnectionInfo;

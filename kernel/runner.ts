@@ -2,14 +2,21 @@
  * `convlab run`: executes notebooks headless on a fresh convlab kernel each, papermill-style parameters injected
  * after the cell tagged `parameters`, and writes the executed notebook (nbformat 4.5, execution counts, cell ids)
  * and a standalone HTML page, atomically, never over its input unless `--inplace`.
+ *
+ * A run always ends: every cell has a time limit (DEFAULT_CELL_TIMEOUT_S unless --timeout says otherwise), a
+ * kernel that dies or stops answering its heartbeat fails its notebook at the cell it was running and the next
+ * notebook goes on, and SIGINT/SIGTERM to the runner shut its kernel down before it exits.
  */
 import { randomBytes } from 'node:crypto';
 import {
+  accessSync,
+  constants,
   existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
   renameSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -44,6 +51,8 @@ interface Notebook {
 }
 
 const EXECUTED_SUFFIX = '.executed.ipynb';
+/** Seconds a cell may run when --timeout is not given; `--timeout 0` lifts the limit. */
+export const DEFAULT_CELL_TIMEOUT_S = 600;
 const STANDALONE_BUNDLE = path.join(PACKAGE_ROOT, 'extension', 'standalone', 'convlab-render.js');
 
 function source(c: Cell): string {
@@ -108,10 +117,31 @@ function normalise(nb: Notebook): void {
   nb.metadata.language_info ??= { name: 'typescript', file_extension: '.ts', mimetype: 'text/typescript' };
 }
 
+/** The reason of a failed file operation in words: `ENOTDIR: not a directory, mkdir …` -> `not a directory`. */
+function reason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const m = /^[A-Z]+: ([^,]+)/.exec(e?.message ?? '');
+  return m ? `${m[1]} (${e.code})` : String(e?.message ?? err);
+}
+
 function writeAtomic(file: string, data: string): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new Error(`convlab run: cannot write ${file}: ${reason(err)}`);
+  }
+}
+
+function makeDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    throw new Error(`convlab run: cannot write to the output folder ${dir}: ${reason(err)}`);
+  }
 }
 
 function expand(inputs: string[]): { files: string[]; galleryDirs: string[] } {
@@ -161,15 +191,18 @@ export async function runNotebook(input: string, o: RunOptions): Promise<Noteboo
   normalise(nb);
   injectParameters(nb, o.parameters);
   const paths = outputPaths(input, o);
-  mkdirSync(path.dirname(paths.ipynb), { recursive: true });
-  mkdirSync(path.dirname(paths.html), { recursive: true });
+  // Checked before a kernel starts: a run that cannot write its results should say so at once.
+  makeDir(path.dirname(paths.ipynb));
+  makeDir(path.dirname(paths.html));
 
   let failure: string | undefined;
-  const client = await KernelClient.launch({ cwd: path.dirname(path.resolve(input)), stderr: 'ignore' });
+  const client = await KernelClient.launch({ cwd: path.dirname(path.resolve(input)), stderr: 'capture' });
   try {
     const info = await client.ready();
     nb.metadata.language_info = info.language_info;
-    const timeoutMs = o.timeoutSeconds === undefined ? Number.POSITIVE_INFINITY : o.timeoutSeconds * 1000;
+    if (nb.cells.some((c) => c.cell_type === 'code' && source(c).trim() !== '')) await client.started();
+    const seconds = o.timeoutSeconds ?? DEFAULT_CELL_TIMEOUT_S;
+    const timeoutMs = seconds === 0 ? Number.POSITIVE_INFINITY : seconds * 1000;
     for (const [i, cell] of nb.cells.entries()) {
       if (cell.cell_type !== 'code' || source(cell).trim() === '') continue;
       const run: CellRun = await client.execute(source(cell), timeoutMs);
@@ -209,14 +242,12 @@ export async function runNotebook(input: string, o: RunOptions): Promise<Noteboo
   };
 }
 
-export async function runNotebooks(inputs: string[], o: RunOptions): Promise<number> {
-  const print = o.print ?? ((l: string) => console.log(l));
-  if (inputs.length === 0) throw new Error('convlab run: give at least one notebook or folder');
-  if (o.timeoutSeconds !== undefined && !(o.timeoutSeconds > 0)) {
-    throw new Error(`convlab run: --timeout must be a positive number of seconds, got ${o.timeoutSeconds}`);
-  }
-  const { files, galleryDirs } = expand(inputs);
-  const results: NotebookResult[] = [];
+async function runAll(
+  files: string[],
+  o: RunOptions,
+  results: NotebookResult[],
+  print: (line: string) => void,
+): Promise<void> {
   for (const [i, file] of files.entries()) {
     let r: NotebookResult;
     try {
@@ -236,10 +267,26 @@ export async function runNotebooks(inputs: string[], o: RunOptions): Promise<num
       `[${i + 1}/${files.length}] ${file}: ${r.ok ? 'ok' : `FAILED at ${r.failure}`} (${r.seconds.toFixed(1)} s) -> ${r.output || '-'}`,
     );
   }
-  for (const dir of galleryDirs) {
-    const here = results.filter(
-      (r) => path.dirname(r.input) === path.normalize(dir) || path.dirname(r.input) === dir,
+}
+
+export async function runNotebooks(inputs: string[], o: RunOptions): Promise<number> {
+  const print = o.print ?? ((l: string) => console.log(l));
+  if (inputs.length === 0) throw new Error('convlab run: give at least one notebook or folder');
+  if (o.timeoutSeconds !== undefined && !(o.timeoutSeconds >= 0)) {
+    throw new Error(
+      `convlab run: --timeout must be a number of seconds (0 for no limit), got ${o.timeoutSeconds}`,
     );
+  }
+  const { files, galleryDirs } = expand(inputs);
+  const results: NotebookResult[] = [];
+  const stopOnSignal = shutDownOnSignals(print);
+  try {
+    await runAll(files, o, results, print);
+  } finally {
+    stopOnSignal();
+  }
+  for (const dir of galleryDirs) {
+    const here = results.filter((r) => path.resolve(path.dirname(r.input)) === path.resolve(dir));
     const outDir = o.out ?? dir;
     const entries: GalleryEntry[] = here.map((r) => ({
       title: path.basename(r.input, '.ipynb'),
@@ -255,5 +302,30 @@ export async function runNotebooks(inputs: string[], o: RunOptions): Promise<num
     `${results.length} notebook${results.length === 1 ? '' : 's'}: ${results.length - failed.length} ok, ${failed.length} failed`,
   );
   for (const f of failed) print(`  ${f.input}: ${f.failure}`);
-  return failed.length === 0 ? 0 : 1;
+  // The exit status counts the failed notebooks (capped below the range shells use for signals).
+  return Math.min(failed.length, 100);
+}
+
+/**
+ * SIGINT (Ctrl-C) or SIGTERM: every kernel this runner started is ended before the runner exits with the
+ * signal's conventional status, so no kernel process outlives it. Returns the function that removes the handlers.
+ */
+function shutDownOnSignals(print: (line: string) => void): () => void {
+  const handlers = new Map<NodeJS.Signals, () => void>();
+  for (const [signal, status] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    const handler = () => {
+      const kernels = KernelClient.live();
+      print(`convlab run: ${signal}: stopping ${kernels.length} kernel${kernels.length === 1 ? '' : 's'}`);
+      for (const k of kernels) k.kill();
+      process.exit(status);
+    };
+    handlers.set(signal, handler);
+    process.on(signal, handler);
+  }
+  return () => {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+  };
 }

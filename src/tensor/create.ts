@@ -1,5 +1,5 @@
 /** Creating tensors: from data, constant fills, ranges, and seeded random draws. */
-import { ArgumentError, describe, fmtShape, ShapeError } from '../errors.js';
+import { ArgumentError, checkInt, describe, fmtShape, ShapeError } from '../errors.js';
 import { defaultGenerator, type Generator } from './random.js';
 import { numel, Tensor } from './tensor.js';
 
@@ -21,6 +21,48 @@ function checkShape(op: string, shape: readonly number[]): number[] {
 
 function shapeArgs(op: string, args: (number | number[])[]): number[] {
   return checkShape(op, args.flat());
+}
+
+/**
+ * The most elements one tensor may hold: the longest Float32Array V8 makes on 64-bit Node (2^32, 16 GiB).
+ * Checked before allocating, so an oversized shape is a named error rather than V8's bare `RangeError`.
+ */
+const MAX_ELEMENTS = 2 ** 32;
+
+function bytesText(n: number): string {
+  const gib = (n * 4) / 2 ** 30;
+  return gib >= 1 ? `${gib.toFixed(1)} GiB` : `${((n * 4) / 2 ** 20).toFixed(1)} MiB`;
+}
+
+/** Checks that `n` elements fit one tensor; `what` describes the request (a shape, a length) for the message. */
+function checkElements(op: string, n: number, what: string): number {
+  if (!(n <= MAX_ELEMENTS)) {
+    throw new ArgumentError(
+      `${op}: ${what} needs ${n} elements (${bytesText(n)} of float32), more than the limit of ${MAX_ELEMENTS} elements per tensor`,
+    );
+  }
+  return n;
+}
+
+/**
+ * A fresh float32 buffer for `n` elements, sized and checked in one place: past MAX_ELEMENTS, or when the
+ * runtime cannot find the memory, the error names the op, the request and the limit.
+ */
+function allocate(op: string, n: number, what: string): Float32Array {
+  checkElements(op, n, what);
+  try {
+    return new Float32Array(n);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    throw new ArgumentError(
+      `${op}: cannot allocate ${bytesText(n)} for ${what} (${n} elements; the limit is ${MAX_ELEMENTS} elements per tensor and the memory this process can get): ${err.message}`,
+    );
+  }
+}
+
+/** A buffer for a shape already checked by checkShape. */
+function allocShape(op: string, shape: number[]): Float32Array {
+  return allocate(op, numel(shape), `shape ${fmtShape(shape)}`);
 }
 
 /**
@@ -75,17 +117,17 @@ export function tensor(data: Nested | ArrayLike<number>, shape?: number[], opts:
 
 export function full(shape: number[], value: number, opts: CreateOptions = {}): Tensor {
   const s = checkShape('full', shape);
-  return new Tensor(new Float32Array(numel(s)).fill(value), s, opts);
+  return new Tensor(allocShape('full', s).fill(value), s, opts);
 }
 
 export function zeros(...shape: (number | number[])[]): Tensor {
   const s = shapeArgs('zeros', shape);
-  return new Tensor(new Float32Array(numel(s)), s);
+  return new Tensor(allocShape('zeros', s), s);
 }
 
 export function ones(...shape: (number | number[])[]): Tensor {
   const s = shapeArgs('ones', shape);
-  return new Tensor(new Float32Array(numel(s)).fill(1), s);
+  return new Tensor(allocShape('ones', s).fill(1), s);
 }
 
 export function zerosLike(x: Tensor): Tensor {
@@ -104,10 +146,9 @@ export function arange(start: number, end?: number, step = 1): Tensor {
   if (!Number.isFinite(lo) || !Number.isFinite(hi))
     throw new ArgumentError(`arange: bounds must be finite, got ${lo}, ${hi}`);
   const n = Math.max(0, Math.ceil((hi - lo) / step));
-  return new Tensor(
-    Float32Array.from({ length: n }, (_, i) => lo + i * step),
-    [n],
-  );
+  const data = allocate('arange', n, `arange(${lo}, ${hi}, ${step})`);
+  for (let i = 0; i < n; i++) data[i] = lo + i * step;
+  return new Tensor(data, [n]);
 }
 
 /** n evenly spaced values from start to end inclusive. */
@@ -115,15 +156,15 @@ export function linspace(start: number, end: number, steps: number): Tensor {
   if (!Number.isInteger(steps) || steps < 0)
     throw new ArgumentError(`linspace: steps must be a non-negative integer, got ${steps}`);
   const d = steps > 1 ? (end - start) / (steps - 1) : 0;
-  return new Tensor(
-    Float32Array.from({ length: steps }, (_, i) => start + i * d),
-    [steps],
-  );
+  const data = allocate('linspace', steps, `${steps} steps`);
+  for (let i = 0; i < steps; i++) data[i] = start + i * d;
+  return new Tensor(data, [steps]);
 }
 
 /** The identity matrix n × n. */
 export function eye(n: number): Tensor {
-  const t = zeros(n, n);
+  const s = checkShape('eye', [n, n]);
+  const t = new Tensor(allocShape('eye', s), s);
   for (let i = 0; i < n; i++) t.data[i * n + i] = 1;
   return t;
 }
@@ -132,7 +173,7 @@ export function eye(n: number): Tensor {
 export function randn(shape: number[], opts: RandomOptions = {}): Tensor {
   const s = checkShape('randn', shape);
   const g = opts.generator ?? defaultGenerator;
-  const data = new Float32Array(numel(s));
+  const data = allocShape('randn', s);
   for (let i = 0; i < data.length; i++) data[i] = g.normal();
   return new Tensor(data, s, { requiresGrad: opts.requiresGrad ?? false });
 }
@@ -141,7 +182,7 @@ export function randn(shape: number[], opts: RandomOptions = {}): Tensor {
 export function rand(shape: number[], opts: RandomOptions = {}): Tensor {
   const s = checkShape('rand', shape);
   const g = opts.generator ?? defaultGenerator;
-  const data = new Float32Array(numel(s));
+  const data = allocShape('rand', s);
   for (let i = 0; i < data.length; i++) data[i] = g.uniform();
   return new Tensor(data, s, { requiresGrad: opts.requiresGrad ?? false });
 }
@@ -151,7 +192,7 @@ export function uniform(shape: number[], low: number, high: number, opts: Random
   const s = checkShape('uniform', shape);
   if (!(high >= low)) throw new ArgumentError(`uniform: high (${high}) must be >= low (${low})`);
   const g = opts.generator ?? defaultGenerator;
-  const data = new Float32Array(numel(s));
+  const data = allocShape('uniform', s);
   for (let i = 0; i < data.length; i++) data[i] = low + (high - low) * g.uniform();
   return new Tensor(data, s, { requiresGrad: opts.requiresGrad ?? false });
 }
@@ -163,13 +204,17 @@ export function randint(low: number, high: number, shape: number[], opts: Random
     throw new ArgumentError(`randint: expects integers low < high, got low=${low}, high=${high}`);
   }
   const g = opts.generator ?? defaultGenerator;
-  const data = new Float32Array(numel(s));
+  const data = allocShape('randint', s);
   for (let i = 0; i < data.length; i++) data[i] = g.integer(low, high);
   return new Tensor(data, s);
 }
 
 /** A random permutation of 0 … n-1 (Fisher–Yates). */
 export function randperm(n: number, opts: RandomOptions = {}): number[] {
+  checkInt('randperm', 'n', n, 0);
+  // A plain array of indices: JavaScript arrays hold at most 2^32 - 1 elements.
+  if (n > 2 ** 32 - 1)
+    throw new ArgumentError(`randperm: n must be at most ${2 ** 32 - 1} (a JavaScript array's length), got ${n}`);
   const g = opts.generator ?? defaultGenerator;
   const p = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
