@@ -48,7 +48,7 @@ function build() {
   // binding.gyp changed (a source added) or nothing was configured yet.
   const makefile = join(here, 'build/Makefile');
   const configured = existsSync(makefile) && statSync(makefile).mtimeMs > statSync(join(here, 'binding.gyp')).mtimeMs;
-  const args = [gyp, configured ? 'build' : 'rebuild', '--silent'];
+  const args = [gyp, configured ? 'build' : 'rebuild', '--silent', '--jobs=max'];
   // Use the headers installed with Node when present, so the build needs no download.
   if (existsSync(join(prefix, 'include/node/node_api.h'))) args.push(`--nodedir=${prefix}`);
   const r = spawnSync(process.execPath, args, { cwd: here, encoding: 'utf8' });
