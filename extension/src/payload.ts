@@ -162,9 +162,12 @@ function checkField(v: Record<string, unknown>): CheckedField {
     view.input.kind === 'image'
       ? checkImage(view.input as unknown as Record<string, unknown>)
       : decodeArray('input', view.input as TensorView);
+  // The input and the ERF may come down-sampled (or computed at another size): each is drawn at the resolution
+  // of its own shape, stretched over the input's extent, so only their rank is checked against the geometry.
+  if (!('kind' in input && input.kind === 'image') && (input as Decoded<TensorView>).view.shape.length < 2)
+    fail('input.shape', '[..., H, W]', (input as Decoded<TensorView>).view.shape);
   const erf = view.erf === undefined ? undefined : decodeArray('erf', view.erf);
-  if (erf && erf.view.shape.slice(-2).join() !== view.inputShape.join())
-    fail('erf.shape', `[..., ${view.inputShape.join(', ')}] like inputShape`, erf.view.shape);
+  if (erf && erf.view.shape.length < 2) fail('erf.shape', '[..., H, W]', erf.view.shape);
   if (view.units !== undefined) {
     if (!Array.isArray(view.units) || view.units.length > 64)
       fail('units', 'at most 64 [row, col] pairs', view.units);

@@ -21,8 +21,10 @@ export function renderReceptiveField({ view, input, erf }: CheckedField): HTMLEl
   const stage = el('div', 'field-stage');
   stage.style.width = `${W * zoom}px`;
   stage.style.height = `${H * zoom}px`;
-  stage.append(inputLayer(input, H, W));
-  const erfLayer = erf ? erfCanvas(erf, H, W) : undefined;
+  // Input and ERF canvases take the resolution of the shapes they decode (either may be down-sampled); CSS
+  // stretches them over the stage, whose size and the boxes on it follow the geometry's inputShape.
+  stage.append(inputLayer(input));
+  const erfLayer = erf ? erfCanvas(erf) : undefined;
   if (erfLayer) stage.append(erfLayer);
   const marks = el('canvas', 'field-marks');
   const mz = Math.max(2, Math.min(zoom, 8));
@@ -130,7 +132,12 @@ function placeBox(box: HTMLElement, b: Box, H: number, W: number): void {
   box.style.width = `${((c[3] - c[1] + 1) / W) * 100}%`;
 }
 
-function inputLayer(input: Decoded<TensorView> | ImageView, H: number, W: number): HTMLElement {
+/** The last two dimensions of a decoded array: the plane a canvas draws. */
+export function planeOf(shape: readonly number[]): [number, number] {
+  return [shape[shape.length - 2] ?? 1, shape[shape.length - 1] ?? 1];
+}
+
+function inputLayer(input: Decoded<TensorView> | ImageView): HTMLElement {
   if ('kind' in input && input.kind === 'image') {
     const img = el('img', 'field-input');
     img.alt = 'input image';
@@ -138,7 +145,9 @@ function inputLayer(input: Decoded<TensorView> | ImageView, H: number, W: number
     return img;
   }
   const { view, values } = input as Decoded<TensorView>;
+  const [H, W] = planeOf(view.shape);
   const canvas = el('canvas', 'field-input');
+  canvas.dataset.shape = `${H},${W}`;
   canvas.width = W;
   canvas.height = H;
   const ctx = canvas.getContext('2d');
@@ -162,8 +171,10 @@ function inputLayer(input: Decoded<TensorView> | ImageView, H: number, W: number
 }
 
 /** The ERF as a heatmap whose opacity follows its value, so the input stays visible where the gradient is small. */
-function erfCanvas({ view, values }: Decoded<TensorView>, H: number, W: number): HTMLCanvasElement {
+function erfCanvas({ view, values }: Decoded<TensorView>): HTMLCanvasElement {
+  const [H, W] = planeOf(view.shape);
   const canvas = el('canvas', 'field-erf');
+  canvas.dataset.shape = `${H},${W}`;
   canvas.width = W;
   canvas.height = H;
   const ctx = canvas.getContext('2d');
