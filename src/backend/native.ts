@@ -104,3 +104,9 @@ export function loadNativeBackend(): { backend: Backend } | { reason: string } {
   const a = getAddon();
   return typeof a === 'string' ? { reason: a } : { backend: makeBackend(a) };
 }
+
+/** The addon's kernel config in use ('avx512', 'avx2', 'sse2' or 'scalar'), or null without the addon. */
+export function currentNativeKernels(): string | null {
+  const a = getAddon();
+  return typeof a === 'string' ? null : a.current();
+}

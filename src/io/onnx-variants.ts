@@ -1,8 +1,7 @@
 /**
  * ONNX forms of the models and the variant layers, each the composition of standard operators that its forward
- * computes (see src/io/onnx.ts). Layers whose kernels depend on the input (CondConv, dynamic convolution,
- * involution), HetConv's channel-cyclic mixed kernels and the graph convolution (a second, adjacency input) have
- * none here and are refused by name.
+ * computes (see src/io/onnx.ts). Kernels computed from the input (CondConv, dynamic convolution, involution) are
+ * graph values feeding Conv or Mul; the graph convolution, which takes a second (adjacency) input, is refused.
  */
 import { ArgumentError } from '../errors.js';
 import { ResNet, Bottleneck } from '../models/resnet.js';
@@ -16,7 +15,7 @@ import { GhostModule } from '../nn/ghost.js';
 import { GCNConv } from '../nn/graph.js';
 import { HetConv } from '../nn/hetconv.js';
 import { BasicConv2d, InceptionBlock } from '../nn/inception.js';
-import { Involution } from '../nn/involution.js';
+import { ConvModule, Involution } from '../nn/involution.js';
 import type { BatchNorm2d } from '../nn/layers.js';
 import type { Module } from '../nn/module.js';
 import { OctaveConv } from '../nn/octave.js';
@@ -25,9 +24,11 @@ import { ShuffleNetUnit } from '../nn/shufflenet.js';
 import { SplAtConv2d } from '../nn/splat.js';
 import { avgPool2d, interpolate, maxPool2d } from '../ops/pool.js';
 import { channelShuffle } from '../ops/shuffle.js';
+import { hetPointwiseKernel } from '../ops/hetconv.js';
 import { rSoftmax } from '../ops/splat.js';
 import * as E from '../tensor/elementwise.js';
 import { cat, split } from '../tensor/shape.js';
+import { softmax } from '../tensor/reduce.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { exportModule, type GraphBuilder, reshape, type Value } from './onnx.js';
 
@@ -203,14 +204,131 @@ export function exportVariant(g: GraphBuilder, m: Module, x: Value): Value | nul
   if (m instanceof SCConv) return scconv(g, m, x);
   if (m instanceof SplAtConv2d) return splat(g, m, x);
   if (m instanceof DOConv2d) return exportModule(g, m.fuse(), x);
-  for (const [cls, why] of [
-    [CondConv2d, 'its kernel is mixed per example from the input'],
-    [DynamicConv2d, 'its kernel is mixed per example from the input'],
-    [Involution, 'its kernel is generated per pixel from the input'],
-    [HetConv, 'its mixed kernels are not mapped to ONNX here'],
-    [GCNConv, 'it takes a second (adjacency) input'],
-  ] as const) {
-    if (m instanceof cls) throw new ArgumentError(`exportOnnx: ${cls.name} is not exported to ONNX: ${why}`);
+  if (m instanceof HetConv) return hetconv(g, m, x);
+  if (m instanceof CondConv2d) {
+    const pooled = g.op('GlobalAveragePool', [x.name], x.t.mean([2, 3], true));
+    const flat = reshape(g, pooled, x.t.mean([2, 3]));
+    const logits = exportModule(g, m.routing, flat);
+    const r = g.op('Sigmoid', [logits.name], E.sigmoid(logits.t));
+    return mixture(g, x, r, m.weight, m.bias, m.opts, m.forward(x.t));
   }
+  if (m instanceof DynamicConv2d) {
+    const pooled = g.op('GlobalAveragePool', [x.name], x.t.mean([2, 3], true));
+    const flat = reshape(g, pooled, x.t.mean([2, 3]));
+    const h = relu(g, exportModule(g, m.fc1, flat));
+    const logits = exportModule(g, m.fc2, h);
+    const scaled = g.op(
+      'Div',
+      [logits.name, g.constant('tau', new Float32Array([m.temperature]), [])],
+      E.div(logits.t, m.temperature),
+    );
+    const att = g.op('Softmax', [scaled.name], softmax(scaled.t, 1), { axis: 1 });
+    return mixture(g, x, att, m.weight, m.bias, m.opts, m.forward(x.t));
+  }
+  if (m instanceof ConvModule) {
+    const y = exportModule(g, m.conv, x);
+    return m.bn === null ? y : relu(g, exportModule(g, m.bn, y));
+  }
+  if (m instanceof Involution) return involution(g, m, x);
+  if (m instanceof GCNConv)
+    throw new ArgumentError(
+      'exportOnnx: GCNConv is not exported to ONNX: it takes a second (adjacency) input',
+    );
   return null;
+}
+
+function hetconv(g: GraphBuilder, m: HetConv, x: Value): Value {
+  const k = m.kernelSize;
+  const p = Math.floor(k / 2);
+  const bias = m.bias ? [g.tensor('bias', m.bias)] : [];
+  const y = m.forward(x.t);
+  const kxk = g.node('Conv', [x.name, g.tensor('weight', m.weight), ...bias], {
+    kernel_shape: [k, k],
+    strides: [m.stride, m.stride],
+    pads: [p, p, p, p],
+    group: m.part,
+  })[0]!;
+  if (m.pointwise === null) return { name: kxk, t: y };
+  const dense = hetPointwiseKernel(m.pointwise, m.part);
+  const pw = g.node('Conv', [x.name, g.tensor('pointwise', dense)], {
+    kernel_shape: [1, 1],
+    strides: [m.stride, m.stride],
+  })[0]!;
+  return g.op('Add', [kxk, pw], y);
+}
+
+/**
+ * condConv2d as a graph: the per-example kernels r·W ([N, E] × [E, …]) become the weight of one grouped Conv over
+ * the batch folded into channels ([1, N·C, H, W], groups N·g), as the op itself computes them.
+ */
+function mixture(
+  g: GraphBuilder,
+  x: Value,
+  r: Value,
+  weight: Tensor,
+  bias: Tensor | null,
+  opts: { stride?: number; padding?: number; dilation?: number; groups?: number },
+  out: Tensor,
+): Value {
+  const [n, c, h, w] = x.t.shape as [number, number, number, number];
+  const [e, k, cpg, kh, kw] = weight.shape as [number, number, number, number, number];
+  const groups = opts.groups ?? 1;
+  const flatW = g.constant('experts', weight.data, [e, k * cpg * kh * kw]);
+  const mixed = g.node('MatMul', [r.name, flatW])[0]!;
+  const kernels = g.node('Reshape', [mixed, g.ints('shape', [n * k, cpg, kh, kw])])[0]!;
+  const folded = g.node('Reshape', [x.name, g.ints('shape', [1, n * c, h, w])])[0]!;
+  const p = opts.padding ?? 0;
+  const s = opts.stride ?? 1;
+  const d = opts.dilation ?? 1;
+  if (typeof p !== 'number' || typeof s !== 'number' || typeof d !== 'number')
+    throw new ArgumentError(
+      'exportOnnx: a mixture convolution exports with integer stride, padding and dilation',
+    );
+  const conv = g.node('Conv', [folded, kernels], {
+    kernel_shape: [kh, kw],
+    strides: [s, s],
+    pads: [p, p, p, p],
+    dilations: [d, d],
+    group: n * groups,
+  })[0]!;
+  const y = g.node('Reshape', [conv, g.ints('shape', out.shape)])[0]!;
+  if (bias === null) return { name: y, t: out };
+  const b = g.node('MatMul', [r.name, g.tensor('expert_bias', bias)])[0]!;
+  const b4 = g.node('Reshape', [b, g.ints('shape', [n, k, 1, 1])])[0]!;
+  return g.op('Add', [y, b4], out);
+}
+
+/**
+ * Involution as a graph: the generated kernels [N, G·k², Ho, Wo] times the k² shifted (strided) slices of the
+ * padded input (the unfold), summed over the taps.
+ */
+function involution(g: GraphBuilder, m: Involution, x: Value): Value {
+  const s = m.stride;
+  const k = m.kernelSize;
+  const p = (k - 1) / 2;
+  const t = s === 1 ? x : avgPool(g, x, s, s, 0);
+  const kernels = exportModule(g, m.conv2, exportModule(g, m.conv1, t));
+  const [n, c] = x.t.shape as [number, number];
+  const [, , ho, wo] = kernels.t.shape as [number, number, number, number];
+  const groups = m.groups;
+  const padded = g.node('Pad', [x.name, g.ints('pads', [0, 0, p, p, 0, 0, p, p])])[0]!;
+  const taps: string[] = [];
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < k; j++) {
+      const tap = g.node('Slice', [
+        padded,
+        g.ints('starts', [i, j]),
+        g.ints('ends', [i + (ho - 1) * s + 1, j + (wo - 1) * s + 1]),
+        g.ints('axes', [2, 3]),
+        g.ints('steps', [s, s]),
+      ])[0]!;
+      taps.push(g.node('Reshape', [tap, g.ints('shape', [n, groups, c / groups, 1, ho, wo])])[0]!);
+    }
+  }
+  const cols = g.node('Concat', taps, { axis: 3 })[0]!;
+  const wk = g.node('Reshape', [kernels.name, g.ints('shape', [n, groups, 1, k * k, ho, wo])])[0]!;
+  const prod = g.node('Mul', [wk, cols])[0]!;
+  const summed = g.node('ReduceSum', [prod, g.ints('axes', [3])], { keepdims: 0 })[0]!;
+  const out = m.forward(x.t);
+  return reshape(g, { name: summed, t: out }, out);
 }
