@@ -79,7 +79,9 @@ function wrapBackend() {
     be[name] = function (...args) {
       // Named with the layer or gradient that called it, so a primitive's time counts for its op kind.
       const caller = stack.findLast((f) => !f.category.startsWith('backend'))?.category ?? 'step';
-      return timed(`backend ${name} ← ${caller}`, fn, this, args);
+      // Element-wise primitives take their op's name first ('relu', 'add', …): it goes into the row's name.
+      const what = typeof args[0] === 'string' ? `${name}(${args[0]})` : name;
+      return timed(`backend ${what} ← ${caller}`, fn, this, args);
     };
   }
   return be.name;
@@ -216,7 +218,7 @@ const KINDS = [
   ['conv backward', /^backend convBackward|^backward [^:]*: conv|← backward Conv2d/],
   ['batch norm (fwd + bwd)', /BatchNorm|batchNorm/],
   ['pooling (fwd + bwd)', /Pool|pool/i],
-  ['relu / activations', /ReLU|relu/i],
+  ['relu / activations', /ReLU|relu|sigmoid|tanh/i],
   ['linear / matmul / gemm', /Linear|matmul|gemm/i],
   ['loss', /loss/i],
   ['optimizer', /^optimizer/],
