@@ -132,7 +132,8 @@ beforeAll(async () => {
   }
 }, 300_000);
 
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+// The installed project is some hundred MB of small files: removing it can take a while on a busy disk.
+afterAll(() => rmSync(work, { recursive: true, force: true }), 120_000);
 
 describe('the packed package installed into an empty folder', () => {
   it('holds every part convlab loads, the prebuilt addon for linux-x64 and the bundled zeromq', () => {
