@@ -4,7 +4,7 @@ import { fmtShape, ShapeError } from '../errors.js';
 import { broadcastShapes } from './elementwise.js';
 import * as S from './shape.js';
 import { uninitialized } from './storage.js';
-import { fromOp, numel, type Tensor } from './tensor.js';
+import { fromOp, numel, Tensor } from './tensor.js';
 
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 0 || b.ndim === 0) {
@@ -29,33 +29,35 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const ea = sameBatch(a, batch) ? a : S.expand(a, [...batch, m, k]);
   const eb = sameBatch(b, batch) ? b : S.expand(b, [...batch, k, n]);
   const count = numel(batch);
-  // gemm with beta = 0 writes every element of C, so the output needs no zero fill.
+  const out = batchedGemm(count, false, false, m, n, k, ea.data, eb.data);
+  // The gradients read the operands transposed in place (gemm's flags), never through a transposed copy.
+  return fromOp(out, [...batch, m, n], 'matmul', [a, b], (g) => [
+    a.requiresGrad ? new Tensor(batchedGemm(count, false, true, m, k, n, g.data, eb.data), [...batch, m, k]) : null,
+    b.requiresGrad ? new Tensor(batchedGemm(count, true, false, k, n, m, ea.data, g.data), [...batch, k, n]) : null,
+  ]);
+}
+
+/**
+ * count row-major products op(A)ᵢ·op(B)ᵢ of m×kk by kk×n into fresh storage (gemm with beta = 0 writes every element
+ * of C, so no zero fill); A and B hold count matrices each, stored as op's inputs (kk×m when transA, n×kk when transB).
+ */
+function batchedGemm(
+  count: number,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  kk: number,
+  a: Float32Array,
+  b: Float32Array,
+): Float32Array {
   const out = uninitialized(count * m * n);
   const backend = getBackend();
-  for (let i = 0; i < count; i++) {
-    backend.gemm(
-      false,
-      false,
-      m,
-      n,
-      k,
-      1,
-      ea.data,
-      i * m * k,
-      k,
-      eb.data,
-      i * k * n,
-      n,
-      0,
-      out,
-      i * m * n,
-      n,
-    );
-  }
-  return fromOp(out, [...batch, m, n], 'matmul', [a, b], (g) => [
-    a.requiresGrad ? matmul(g, S.transpose(eb, -1, -2)) : null,
-    b.requiresGrad ? matmul(S.transpose(ea, -1, -2), g) : null,
-  ]);
+  const lda = transA ? m : kk;
+  const ldb = transB ? kk : n;
+  for (let i = 0; i < count; i++)
+    backend.gemm(transA, transB, m, n, kk, 1, a, i * m * kk, lda, b, i * kk * n, ldb, 0, out, i * m * n, n);
+  return out;
 }
 
 function sameBatch(x: Tensor, batch: number[]): boolean {
