@@ -12,6 +12,17 @@ typedef struct {
 /* Writes len values of im2col row r (channel, kd, kh, kw) for output positions p0 … p0+len. */
 void cl_im2col_row(const im2col_src* s, int r, int p0, int len, float* dst);
 
+/* The im2col matrix of a whole batch: column p is output position p % P of image p / P. */
+typedef struct {
+  const cl_geom* g;
+  const float* x; /* image 0, first channel of the group */
+  size_t image;   /* floats per input image */
+  int P;          /* output positions per image */
+} cl_batch_src;
+
+/* Writes len values of batch im2col row r for batch positions p0 … p0+len (they may span images). */
+void cl_batch_im2col_row(const cl_batch_src* b, int r, int p0, int len, float* dst);
+
 typedef struct {
   const cl_geom* g;
   const float *x, *w, *bias, *gy;

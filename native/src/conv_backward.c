@@ -33,37 +33,20 @@ static void pack_im2col_t(const void* src, int k0, int kc, int n0, int nc, int n
 }
 
 
-/* im2colᵀ over the whole batch: row p of B is output position p % P of image p / P (the rows of one kc block may
- * span images), so the filter gradient is one GEMM whose reduction runs over every position of the batch. */
-typedef struct {
-  const cl_geom* g;
-  const float* x; /* image 0, first channel of the group */
-  size_t image;   /* floats per input image */
-  int P;          /* output positions per image */
-} batch_src;
-
-static void batch_im2col_row(const batch_src* b, int r, int p0, int len, float* dst) {
-  while (len > 0) {
-    int n = p0 / b->P, q = p0 % b->P, seg = b->P - q < len ? b->P - q : len;
-    im2col_src s = {b->g, b->x + (size_t)n * b->image, cl_plane(b->g->in), b->P};
-    cl_im2col_row(&s, r, q, seg, dst);
-    dst += seg, p0 += seg, len -= seg;
-  }
-}
-
+/* im2colᵀ over the whole batch (cl_batch_im2col_row): the filter gradient's reduction runs over every position. */
 static void pack_im2col_t_batch(const void* src, int k0, int kc, int n0, int nc, int nr, float* dst) {
   float rows[CL_NR_MAX * 256];
   if (nr > CL_NR_MAX || kc > 256) {
     for (int j0 = 0; j0 < nc; j0 += nr, dst += (size_t)kc * nr)
       for (int j = 0; j < nr; j++) {
-        if (j0 + j < nc) batch_im2col_row(src, n0 + j0 + j, k0, kc, rows);
+        if (j0 + j < nc) cl_batch_im2col_row(src, n0 + j0 + j, k0, kc, rows);
         for (int p = 0; p < kc; p++) dst[(size_t)p * nr + j] = j0 + j < nc ? rows[p] : 0.0f;
       }
     return;
   }
   for (int j0 = 0; j0 < nc; j0 += nr) {
     int cols = nc - j0 < nr ? nc - j0 : nr;
-    for (int j = 0; j < cols; j++) batch_im2col_row(src, n0 + j0 + j, k0, kc, rows + (size_t)j * kc);
+    for (int j = 0; j < cols; j++) cl_batch_im2col_row(src, n0 + j0 + j, k0, kc, rows + (size_t)j * kc);
     for (int j = cols; j < nr; j++) memset(rows + (size_t)j * kc, 0, (size_t)kc * sizeof(float));
     for (int p = 0; p < kc; p++) {
       float* d = dst + (size_t)p * nr;
@@ -340,7 +323,7 @@ static void filter_task(void* ctx, int task, int thread) {
   for (int k = 0; k < kg; k++) memset(gw + (size_t)k * rows + lo, 0, (size_t)(hi - lo) * sizeof(float));
   float* ws = j->ws + gy_floats(g) + (size_t)thread * j->wsPer;
   cl_mat a = {j->ws + (size_t)grp * kg * NP, NP, 0};
-  batch_src s = {g, j->x + (size_t)grp * cg * cl_plane(g->in), (size_t)g->c * cl_plane(g->in), cl_plane(g->out)};
+  cl_batch_src s = {g, j->x + (size_t)grp * cg * cl_plane(g->in), (size_t)g->c * cl_plane(g->in), cl_plane(g->out)};
   cl_gemm_core(cfg, kg, NP, lo, hi, &a, 1.0f, pack_im2col_t_batch, &s, gw, rows, ws);
 }
 

@@ -104,6 +104,17 @@ export const convCases: [string, ConvGeometry][] = [
     geometry(1, 6, 8, [1, 16, 16], [1, 4, 4], { stride: [1, 2, 2], padding: [0, 1, 1] }),
   ],
   ['prime sizes', geometry(3, 7, 11, [1, 13, 17], [1, 3, 3], { padding: [0, 1, 1] })],
+  // Small maps of a batch run as one GEMM over every image (forward, and the filter gradient everywhere).
+  ['batch of 4×4 maps', geometry(4, 5, 7, [1, 4, 4], [1, 3, 3], { padding: [0, 1, 1] })],
+  ['batch of 7×7 maps, 1×1', geometry(5, 9, 6, [1, 7, 7], [1, 1, 1])],
+  [
+    'batch of small maps, grouped, stride 2',
+    geometry(3, 6, 4, [1, 9, 9], [1, 3, 3], { groups: 2, stride: [1, 2, 2], padding: [0, 1, 1] }),
+  ],
+  [
+    'batch of small 3-D maps, dilated',
+    geometry(2, 3, 5, [3, 4, 5], [2, 2, 3], { padding: [1, 1, 2], dilation: [1, 1, 2] }),
+  ],
 ];
 
 export function deform(
