@@ -15,6 +15,8 @@ import { halfToFloat, loadSafetensors } from './safetensors.js';
 export { UnpicklingError } from './pickle.js';
 
 const FN = 'loadCheckpoint';
+/** Typed arrays use the host's byte order; the files are little-endian. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 const BYTES: Record<string, number> = {
   float32: 4,
@@ -119,6 +121,8 @@ function gather(files: Record<string, Uint8Array>, root: string, name: string, t
     throw new ArgumentError(
       `${FN}: ${name} (shape ${fmtShape(t.shape)}, offset ${t.offset}, stride ${fmtShape(t.stride)}) reads past its storage of ${s.numel} elements`,
     );
+  if (s.dtype === 'float32' && LITTLE_ENDIAN && contiguous(t.shape, t.stride))
+    return new Tensor(float32Copy(raw, t.offset * 4, count), t.shape);
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const read = reader(view, s.dtype);
   const data = new Float32Array(count);
@@ -138,6 +142,25 @@ function gather(files: Record<string, Uint8Array>, root: string, name: string, t
     }
   }
   return new Tensor(data, t.shape);
+}
+
+/** Whether the strides are the row-major ones of the shape (dims of size 1 may have any stride). */
+function contiguous(shape: number[], stride: number[]): boolean {
+  let expected = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] !== 1 && stride[d] !== expected) return false;
+    expected *= shape[d]!;
+  }
+  return true;
+}
+
+/** `count` little-endian float32 values from byte `at` of `raw`, copied in one pass (no per-element reads). */
+function float32Copy(raw: Uint8Array, at: number, count: number): Float32Array {
+  const start = raw.byteOffset + at;
+  if (start % 4 === 0) return new Float32Array(raw.buffer, start, count).slice();
+  const out = new Float32Array(count);
+  new Uint8Array(out.buffer).set(raw.subarray(at, at + count * 4));
+  return out;
 }
 
 function reader(view: DataView, dtype: string): (byte: number) => number {

@@ -102,9 +102,16 @@ export function loadSafetensors(bytes: Uint8Array): {
         `${op}: tensor ${JSON.stringify(name)} of shape ${fmtShape(e.shape)} and dtype ${e.dtype} has bad data_offsets [${begin}, ${end}]`,
       );
     }
-    const data = new Float32Array(count);
     const at = base + begin;
-    for (let i = 0; i < count; i++) data[i] = readValue(view, at + i * size, e.dtype);
+    let data: Float32Array;
+    if (e.dtype === 'F32' && LITTLE_ENDIAN) {
+      // One copy instead of a DataView read per element.
+      data = new Float32Array(count);
+      new Uint8Array(data.buffer).set(bytes.subarray(at, at + count * 4));
+    } else {
+      data = new Float32Array(count);
+      for (let i = 0; i < count; i++) data[i] = readValue(view, at + i * size, e.dtype);
+    }
     tensors.set(name, new Tensor(data, e.shape));
   }
   return { tensors, metadata };
@@ -135,6 +142,9 @@ function readValue(view: DataView, at: number, dtype: string): number {
       return view.getUint8(at);
   }
 }
+
+/** Typed arrays use the host's byte order; the format is little-endian. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
