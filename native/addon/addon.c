@@ -404,6 +404,7 @@ static napi_value EltBinary(napi_env env, napi_callback_info info) {
   int32_t g[1 + 3 * CL_MAX_DIMS];
   int32_t* d = i32s(env, argv[1], 1, "binary geometry", &ok);
   if (!ok) return 0;
+  if (!d) return fail(env, "convlab native: binary geometry must be an Int32Array, got null");
   int nd = d[0];
   if (op < 0 || op >= CL_BINARY_OPS) return fail(env, "convlab native: binary op code out of range");
   if (nd < 1 || nd > CL_MAX_DIMS) return fail(env, "convlab native: binary takes 1 to 8 dims");
