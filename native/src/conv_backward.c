@@ -408,13 +408,15 @@ static size_t dots_ws(const cl_geom* g) {
 }
 
 /*
- * Dot products where the feature maps are large and their padding small (≥ 1024 outputs, ≥ 85 % of the padded plane):
- * no im2col gather, and the rows are long. Elsewhere the batched GEMM is faster (measured on Zen 3, ResNet-50 b8
- * 112²: 4×4 and 7×7 maps 2.5–4× faster, 28×28 on a par; 56×56 at batch 1 the dots are 1.2× faster).
+ * Dot products where the feature maps are large and their padding small (≥ 1024 outputs, ≥ 85 % of the padded plane),
+ * or where there are few output channels: no im2col gather, and the rows are long. The batched GEMM gathers each
+ * element of B once for every output channel it meets, so it pays from about 64 of them (measured on Zen 3,
+ * ResNet-50 b8 112²: 4×4 and 7×7 maps 2.5–4× faster, 28×28 on a par; 56×56 at batch 1 the dots are 1.2× faster, and
+ * 16 → 32 channels at 14×14, batch 64, 1.5× faster).
  */
 static int dots_ok(const cl_geom* g) {
   long outputs = (long)g->out[1] * g->out[2], padded = (long)cl_padded_h(g) * cl_padded_w(g);
-  return cl_shifted_ok(g) && outputs >= 1024 && outputs * 100 >= padded * 85;
+  return cl_shifted_ok(g) && ((outputs >= 1024 && outputs * 100 >= padded * 85) || g->k / g->groups < 64);
 }
 
 static void dots_backward_filter(const cl_geom* g, const float* x, const float* gy, float* gw, float* ws) {
