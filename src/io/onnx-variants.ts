@@ -5,7 +5,9 @@
  */
 import { ArgumentError } from '../errors.js';
 import { ResNet, Bottleneck } from '../models/resnet.js';
+import { GhostBottleneck, GhostNet, SqueezeExcite } from '../models/ghostnet.js';
 import { MobileNetV1 } from '../models/mobilenet.js';
+import { ShuffleNetV1 } from '../models/shufflenet.js';
 import { ACBlock } from '../nn/acnet.js';
 import type { Conv2d } from '../nn/conv.js';
 import { CondConv2d } from '../nn/condconv.js';
@@ -16,7 +18,8 @@ import { GCNConv } from '../nn/graph.js';
 import { HetConv } from '../nn/hetconv.js';
 import { BasicConv2d, InceptionBlock } from '../nn/inception.js';
 import { ConvModule, Involution } from '../nn/involution.js';
-import type { BatchNorm2d } from '../nn/layers.js';
+import { DepthwiseSeparableConv2d, SpatiallySeparableConv2d } from '../nn/conv.js';
+import { type BatchNorm2d, Upsample } from '../nn/layers.js';
 import type { Module } from '../nn/module.js';
 import { OctaveConv } from '../nn/octave.js';
 import { SCConv } from '../nn/scconv.js';
@@ -182,8 +185,50 @@ export function exportVariant(g: GraphBuilder, m: Module, x: Value): Value | nul
     return exportModule(g, m.fc, exportModule(g, m.flatten, exportModule(g, m.avgpool, y)));
   }
   if (m instanceof Bottleneck) return bottleneck(g, m, x);
-  if (m instanceof MobileNetV1)
-    return [m.features, m.pool, m.flatten, m.classifier].reduce((v, l) => exportModule(g, l, v), x);
+  const chain = (layers: Module[]) => layers.reduce((v, l) => exportModule(g, l, v), x);
+  if (m instanceof MobileNetV1) return chain([m.features, m.pool, m.flatten, m.classifier]);
+  if (m instanceof ShuffleNetV1)
+    return chain([m.firstConv, m.maxPool, m.features, m.globalPool, m.flatten, m.classifier]);
+  if (m instanceof GhostNet)
+    return chain([
+      m.convStem,
+      m.bn1,
+      m.act1,
+      m.blocks,
+      m.convLast,
+      m.globalPool,
+      m.convHead,
+      m.act2,
+      m.flatten,
+      m.dropout,
+      m.classifier,
+    ]);
+  if (m instanceof GhostBottleneck) {
+    let y = exportModule(g, m.ghost1, x);
+    if (m.convDw !== null) y = convBn(g, m.convDw, m.bnDw, y);
+    if (m.se !== null) y = exportModule(g, m.se, y);
+    y = exportModule(g, m.ghost2, y);
+    return add(g, y, exportModule(g, m.shortcut, x));
+  }
+  if (m instanceof SqueezeExcite) {
+    // x · hard_sigmoid(s) = x · clip(s + 3, 0, 6) / 6
+    const s = exportModule(
+      g,
+      m.convExpand,
+      relu(g, exportModule(g, m.convReduce, exportModule(g, m.avgPool, x))),
+    );
+    const shifted = g.node('Add', [s.name, g.constant('three', new Float32Array([3]), [])])[0]!;
+    const clipped = g.node('Clip', [
+      shifted,
+      g.constant('min', new Float32Array([0]), []),
+      g.constant('max', new Float32Array([6]), []),
+    ])[0]!;
+    const gate = g.node('Div', [clipped, g.constant('six', new Float32Array([6]), [])])[0]!;
+    return g.op('Mul', [x.name, gate], m.forward(x.t));
+  }
+  if (m instanceof DepthwiseSeparableConv2d) return chain([m.depthwise, m.pointwise]);
+  if (m instanceof SpatiallySeparableConv2d) return chain([m.column, m.row]);
+  if (m instanceof Upsample) return upsample(g, m, x);
   if (m instanceof ShuffleNetUnit) return shuffleUnit(g, m, x);
   if (m instanceof GhostModule) return ghost(g, m, x);
   if (m instanceof BasicConv2d) return relu(g, convBn(g, m.conv, m.bn, x));
@@ -331,4 +376,25 @@ function involution(g: GraphBuilder, m: Involution, x: Value): Value {
   const summed = g.node('ReduceSum', [prod, g.ints('axes', [3])], { keepdims: 0 })[0]!;
   const out = m.forward(x.t);
   return reshape(g, { name: summed, t: out }, out);
+}
+
+/** interpolate as Resize: nearest (floor of the source coordinate) or bilinear (half-pixel or align-corners). */
+function upsample(g: GraphBuilder, m: Upsample, x: Value): Value {
+  const out = m.forward(x.t);
+  const mode = m.opts.mode ?? 'nearest';
+  const attrs: Record<string, string> =
+    mode === 'nearest'
+      ? { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' }
+      : {
+          mode: 'linear',
+          coordinate_transformation_mode: m.opts.alignCorners ? 'align_corners' : 'pytorch_half_pixel',
+        };
+  const sf = m.opts.scaleFactor;
+  // With a scale factor PyTorch maps coordinates by it (not by out/in), as ONNX's scales input does.
+  if (sf !== undefined) {
+    const [sh, sw] = Array.isArray(sf) ? sf : [sf, sf];
+    const scales = g.constant('scales', new Float32Array([1, 1, sh!, sw!]), [4]);
+    return g.op('Resize', [x.name, '', scales], out, attrs);
+  }
+  return g.op('Resize', [x.name, '', '', g.ints('sizes', out.shape)], out, attrs);
 }

@@ -28,7 +28,7 @@ function makeDivisible(v: number, divisor = 4): number {
 }
 
 /** Squeeze-and-excite with the hard sigmoid gate relu6(x + 3) / 6. */
-class SqueezeExcite extends Module {
+export class SqueezeExcite extends Module {
   readonly avgPool = new AdaptiveAvgPool2d(1);
   readonly convReduce: Conv2d;
   readonly convExpand: Conv2d;
@@ -48,7 +48,7 @@ class SqueezeExcite extends Module {
   }
 }
 
-class GhostBottleneck extends Module {
+export class GhostBottleneck extends Module {
   readonly ghost1: GhostModule;
   readonly convDw: Conv2d | null;
   readonly bnDw: BatchNorm2d | null;

@@ -13,6 +13,11 @@ import {
   ConvTranspose2d,
   DeformConv2d,
   DOConv2d,
+  DepthwiseSeparableConv2d,
+  SpatiallySeparableConv2d,
+  Upsample,
+  ghostnet,
+  shufflenetV1,
   DynamicConv2d,
   HetConv,
   exportOnnx,
@@ -78,6 +83,22 @@ describe('exportOnnx runs in onnxruntime-node with convlab’s outputs', () => {
     async () => check(new MobileNetV1({ widthMultiplier: 0.25, numClasses: 10 }), [1, 3, 64, 64]),
     60_000,
   );
+  it('ShuffleNet v1 (g = 3) and GhostNet (width 0.5)', async () => {
+    await check(shufflenetV1({ groups: 3, numClasses: 10 }), [1, 3, 64, 64]);
+    await check(ghostnet({ width: 0.5, numClasses: 10 }), [1, 3, 64, 64]);
+  }, 60_000);
+  it('separable convolutions and up-sampling', async () => {
+    await check(
+      new Sequential(
+        new DepthwiseSeparableConv2d(4, 8, 3, { padding: 1, depthMultiplier: 2 }),
+        new SpatiallySeparableConv2d(8, 6, 3, { padding: 1, midChannels: 5 }),
+        new Upsample({ scaleFactor: 2, mode: 'nearest' }),
+        new Upsample({ size: [21, 19], mode: 'bilinear' }),
+        new Upsample({ scaleFactor: 1.5, mode: 'bilinear', alignCorners: true }),
+      ),
+      [2, 4, 7, 6],
+    );
+  });
   it('a ShuffleNet v1 unit, stride 1 and stride 2', async () => {
     await check(new ShuffleNetUnit(24, 24, { groups: 3 }), [2, 24, 8, 8]);
     await check(new ShuffleNetUnit(24, 48, { groups: 3, stride: 2 }), [2, 24, 8, 8]);
