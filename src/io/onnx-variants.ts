@@ -22,7 +22,7 @@ import { DepthwiseSeparableConv2d, SpatiallySeparableConv2d } from '../nn/conv.j
 import { type BatchNorm2d, Upsample } from '../nn/layers.js';
 import type { Module } from '../nn/module.js';
 import { OctaveConv } from '../nn/octave.js';
-import { SCConv } from '../nn/scconv.js';
+import { SCBottleneck, SCConv } from '../nn/scconv.js';
 import { ShuffleNetUnit } from '../nn/shufflenet.js';
 import { SplAtConv2d } from '../nn/splat.js';
 import { avgPool2d, interpolate, maxPool2d } from '../ops/pool.js';
@@ -247,6 +247,12 @@ export function exportVariant(g: GraphBuilder, m: Module, x: Value): Value | nul
   if (m instanceof ACBlock) return acBlock(g, m, x);
   if (m instanceof OctaveConv) return octave(g, m, x);
   if (m instanceof SCConv) return scconv(g, m, x);
+  if (m instanceof SCBottleneck) {
+    const a = relu(g, exportModule(g, m.k1, relu(g, convBn(g, m.conv1A, m.bn1A, x))));
+    const b = relu(g, exportModule(g, m.scconv, relu(g, convBn(g, m.conv1B, m.bn1B, x))));
+    const out = convBn(g, m.conv3, m.bn3, concat(g, [a, b]));
+    return relu(g, add(g, out, m.downsample === null ? x : exportModule(g, m.downsample, x)));
+  }
   if (m instanceof SplAtConv2d) return splat(g, m, x);
   if (m instanceof DOConv2d) return exportModule(g, m.fuse(), x);
   if (m instanceof HetConv) return hetconv(g, m, x);

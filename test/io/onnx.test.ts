@@ -35,6 +35,7 @@ import {
   randn,
   ReLU6,
   resnet50,
+  SCBottleneck,
   SCConv,
   Sequential,
   ShuffleNetUnit,
@@ -149,7 +150,13 @@ describe('exportOnnx runs in onnxruntime-node with convlab’s outputs', () => {
   });
   it('octave convolution (first layer, stride 2)', async () =>
     check(new OctaveConv(4, 6, 3, { alphaIn: 0, alphaOut: 0.5, padding: 1, stride: 2 }), [2, 4, 8, 8]));
-  it('SCConv', async () => check(new SCConv(4, 4, { poolingR: 2 }), [2, 4, 8, 8]));
+  it('SCConv and the SCNet bottleneck', async () => {
+    await check(new SCConv(4, 4, { poolingR: 2 }), [2, 4, 8, 8]);
+    await check(
+      new SCBottleneck(16, 4, { stride: 2, cardinality: 2, bottleneckWidth: 64, poolingR: 2 }),
+      [2, 16, 8, 8],
+    );
+  });
   it('split attention, radix 2 and cardinality 2', async () =>
     check(new SplAtConv2d(8, 8, 3, { padding: 1, groups: 2, radix: 2 }), [2, 8, 6, 6]));
   it('DO-Conv (exported folded)', async () => check(new DOConv2d(3, 4, 3, { padding: 1 }), [2, 3, 7, 7]));
