@@ -358,4 +358,4 @@ export {
 } from './display/index.js';
 
 // A browser host supplies the WASM module bytes before selecting the wasm backend
-export { initWasmBackend } from './backend/wasm.js';
+export { initWasmBackend } from './backend/index.js';

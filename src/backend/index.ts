@@ -6,10 +6,16 @@ import { ArgumentError, describe } from '../errors.js';
 import type { Backend } from './contract.js';
 import { currentNativeKernels, loadNativeBackend } from './native.js';
 import { tsBackend } from './ts.js';
-import { loadWasmBackend } from './wasm.js';
+import { loadWasmBackend, setWasmBytes } from './wasm.js';
 
 export type { Backend, ConvGeometry, DeformGeometry } from './contract.js';
 export type BackendName = Backend['name'];
+
+/**
+ * The one registry of backends: loaders, what each load gave (memoised: a backend starts once, and a failure is
+ * remembered with its reason), and the backend in use. Re-initialisation (`registerBackend`, `initWasmBackend`)
+ * goes through here, so no other module keeps a copy that could go stale.
+ */
 
 /** Loaders for the backends; each returns the backend, or the reason it cannot load here. */
 type Loader = () => { backend: Backend } | { reason: string };
@@ -25,7 +31,23 @@ let current: Backend | null = null;
 /** Called by an optional backend's module to make itself selectable. */
 export function registerBackend(name: BackendName, loader: Loader): void {
   loaders.set(name, loader);
+  forget(name);
+}
+
+/** Drops what a load of `name` gave; if it is in use, the next `getBackend` chooses again. */
+function forget(name: BackendName): void {
   loaded.delete(name);
+  if (current?.name === name) current = null;
+}
+
+/**
+ * Supplies the WASM module's bytes where they cannot be read from the package (a browser: convlab-relaxed.wasm
+ * where `WebAssembly.validate` accepts it, else convlab.wasm); `null` returns to the package's files. Call it before
+ * the wasm backend is used; calling it again (after a failed load, or with other bytes) reloads the backend.
+ */
+export function initWasmBackend(wasm: BufferSource | null): void {
+  setWasmBytes(wasm);
+  forget('wasm');
 }
 
 function load(name: BackendName): Backend | string {

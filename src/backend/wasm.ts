@@ -192,21 +192,19 @@ function makeBackend(core: Core): Backend {
 }
 
 let bytes: BufferSource | null = null;
-let core: Core | string | undefined;
 let variant: 'relaxed-simd' | 'simd128' | 'given' | null = null;
 
-/** Which module the wasm backend runs: relaxed SIMD, plain SIMD128, or bytes given to initWasmBackend. */
+/** Which module the wasm backend last loaded: relaxed SIMD, plain SIMD128, or bytes given to initWasmBackend. */
 export function wasmVariant(): typeof variant {
   return variant;
 }
 
 /**
- * Supplies the module's bytes where they cannot be read synchronously (a browser: convlab-relaxed.wasm where
- * `WebAssembly.validate` accepts it, else convlab.wasm); call before selecting wasm. `null` returns to the files.
+ * The bytes the next load uses (null: the package's files). The registry's `initWasmBackend` calls this and then
+ * forgets what it had loaded, so the next selection loads from these bytes.
  */
-export function initWasmBackend(wasm: BufferSource | null): void {
+export function setWasmBytes(wasm: BufferSource | null): void {
   bytes = wasm;
-  core = undefined;
 }
 
 function readBytes(): BufferSource | string {
@@ -227,19 +225,14 @@ function readBytes(): BufferSource | string {
   return url === null ? `${WASM_PATH} is missing from this installation` : fs.readFileSync(url);
 }
 
-/** The loader src/backend/index.ts registers. */
+/** The loader src/backend/index.ts registers; the registry memoises what it returns. */
 export function loadWasmBackend(): { backend: Backend } | { reason: string } {
-  if (core === undefined) {
-    try {
-      if (typeof SharedArrayBuffer === 'undefined')
-        core = 'SharedArrayBuffer is unavailable (not cross-origin isolated)';
-      else {
-        const b = readBytes();
-        core = typeof b === 'string' ? b : new Core(b);
-      }
-    } catch (e) {
-      core = `the module failed to load: ${e instanceof Error ? e.message : String(e)}`;
-    }
+  try {
+    if (typeof SharedArrayBuffer === 'undefined')
+      return { reason: 'SharedArrayBuffer is unavailable (not cross-origin isolated)' };
+    const b = readBytes();
+    return typeof b === 'string' ? { reason: b } : { backend: makeBackend(new Core(b)) };
+  } catch (e) {
+    return { reason: `the module failed to load: ${e instanceof Error ? e.message : String(e)}` };
   }
-  return typeof core === 'string' ? { reason: core } : { backend: makeBackend(core) };
 }

@@ -4,6 +4,7 @@ import {
   availableBackends,
   backendInfo,
   getBackend,
+  initWasmBackend,
   registerBackend,
   setBackend,
   withBackend,
@@ -51,5 +52,19 @@ describe('backend selection', () => {
       } else expect(info.kernels).toBeNull();
       expect(info.unavailable.map((u) => u.name)).not.toContain(name);
     }
+  });
+
+  it('reloads the wasm backend when initWasmBackend is called again, also after a failed load', () => {
+    initWasmBackend(new Uint8Array([0, 1, 2, 3]));
+    try {
+      expect(() => setBackend('wasm')).toThrow(
+        /setBackend: backend 'wasm' is unavailable: the module failed to load/,
+      );
+      expect(availableBackends()).not.toContain('wasm');
+    } finally {
+      initWasmBackend(null);
+    }
+    expect(setBackend('wasm').name).toBe('wasm');
+    expect(availableBackends()).toContain('wasm');
   });
 });

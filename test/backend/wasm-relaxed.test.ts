@@ -4,14 +4,14 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { afterAll, describe, expect, it } from 'vitest';
-import { registerBackend, setBackend } from '../../src/backend/index.js';
+import { initWasmBackend, setBackend } from '../../src/backend/index.js';
 import { tsBackend } from '../../src/backend/ts.js';
-import { initWasmBackend, loadWasmBackend, wasmVariant } from '../../src/backend/wasm.js';
+import { wasmVariant } from '../../src/backend/wasm.js';
 import { convCases, fill, inputSize, outputSize, relError, weightSize } from './cases.js';
 
 setFlagsFromString('--experimental-wasm-relaxed-simd');
+// Reloads the module, now that the runtime validates relaxed SIMD.
 initWasmBackend(null);
-registerBackend('wasm', loadWasmBackend);
 afterAll(() => {
   setFlagsFromString('--no-experimental-wasm-relaxed-simd');
 });
