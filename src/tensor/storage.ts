@@ -91,9 +91,9 @@ export function releaseRef(data: Float32Array): void {
   refs.delete(buffer);
   const bytes = buffer.byteLength;
   if (freeBytes + bytes > limitBytes) return; // over the cap: leave it to the garbage collector
-  let list = free.get(bytes);
-  if (list === undefined) free.set(bytes, (list = []));
-  list.push(buffer);
+  const list = free.get(bytes);
+  if (list === undefined) free.set(bytes, [buffer]);
+  else list.push(buffer);
   freeBytes += bytes;
 }
 
@@ -132,7 +132,12 @@ export function keep<T extends Disposable>(t: T): T {
 }
 
 /** Visits the tensors in a scope's result: the value itself, arrays, plain objects and Map values. */
-export function collect(value: unknown, isTensor: (v: unknown) => boolean, out: Set<unknown>, depth = 0): void {
+export function collect(
+  value: unknown,
+  isTensor: (v: unknown) => boolean,
+  out: Set<unknown>,
+  depth = 0,
+): void {
   if (value === null || typeof value !== 'object' || depth > 8 || out.has(value)) return;
   if (isTensor(value)) {
     out.add(value);
@@ -160,7 +165,12 @@ export function closeScope(survivors: Set<unknown> | 'all'): void {
 }
 
 /** The pool's state: buffers handed out, how many were recycled, bytes held free, and the cap on them. */
-export function memoryStats(): { allocations: number; reused: number; freeBytes: number; limitBytes: number } {
+export function memoryStats(): {
+  allocations: number;
+  reused: number;
+  freeBytes: number;
+  limitBytes: number;
+} {
   return { ...counters, freeBytes, limitBytes };
 }
 

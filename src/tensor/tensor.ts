@@ -106,7 +106,8 @@ export class Tensor {
   /** The elements, row-major. Reading the data of a disposed tensor throws. */
   get data(): Float32Array {
     const d = this.#data;
-    if (d === DISPOSED) throw new ArgumentError(`Tensor.data: this ${this.op || 'tensor'} tensor was disposed`);
+    if (d === DISPOSED)
+      throw new ArgumentError(`Tensor.data: this ${this.op || 'tensor'} tensor was disposed`);
     return d;
   }
 
