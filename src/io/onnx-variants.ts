@@ -1,7 +1,8 @@
 /**
  * ONNX forms of the models and the variant layers, each the composition of standard operators that its forward
  * computes (see src/io/onnx.ts). Kernels computed from the input (CondConv, dynamic convolution, involution) are
- * graph values feeding Conv or Mul; the graph convolution, which takes a second (adjacency) input, is refused.
+ * graph values feeding Conv or Mul. OctaveConv (a high and a low input) and GCNConv (features and adjacency) export
+ * with two inputs.
  */
 import { ArgumentError } from '../errors.js';
 import { ResNet, Bottleneck } from '../models/resnet.js';
@@ -118,14 +119,35 @@ function acBlock(g: GraphBuilder, m: ACBlock, x: Value): Value {
   return add(g, add(g, square, ver), hor);
 }
 
-function octave(g: GraphBuilder, m: OctaveConv, x: Value): Value {
-  if (m.convL2h !== null)
+/** OctaveConv's forward (the high output) from the high input and, when αin > 0, the low input. */
+function octave(g: GraphBuilder, m: OctaveConv, x: Value, low?: Value): Value {
+  if ((m.convL2h !== null) !== (low !== undefined))
     throw new ArgumentError(
-      'exportOnnx: OctaveConv with alphaIn > 0 takes a (high, low) pair; export a model whose first octave layer has alphaIn = 0',
+      m.convL2h !== null
+        ? 'exportOnnx: OctaveConv with alphaIn > 0 takes a (high, low) pair: give two input shapes'
+        : 'exportOnnx: OctaveConv with alphaIn = 0 takes one input',
     );
-  // forward returns the high output: H→H on the (pooled, at stride 2) input.
   const xh = m.stride === 2 ? avgPool(g, x, 2, 2, 0) : x;
-  return exportModule(g, m.convH2h, xh);
+  const h2h = exportModule(g, m.convH2h, xh);
+  if (low === undefined) return h2h;
+  let l2h = exportModule(g, m.convL2h!, low);
+  if (m.stride === 1) l2h = resizeNearest(g, l2h, interpolate(l2h.t, { scaleFactor: 2, mode: 'nearest' }));
+  return add(g, l2h, h2h);
+}
+
+/** GCNConv's forward from the node features and a dense (normalised) adjacency: adj · (x · W) + b. */
+function gcn(g: GraphBuilder, m: GCNConv, x: Value, adj: Value): Value {
+  const xw = g.node('MatMul', [x.name, g.tensor('weight', m.weight)])[0]!;
+  const out = m.forward(x.t, adj.t);
+  const ax = g.node('MatMul', [adj.name, xw])[0]!;
+  return m.bias === null ? { name: ax, t: out } : g.op('Add', [ax, g.tensor('bias', m.bias)], out);
+}
+
+/** A model called with several inputs (OctaveConv's pair, GCNConv's features and adjacency), or null. */
+export function exportInputs(g: GraphBuilder, m: Module, xs: Value[]): Value | null {
+  if (m instanceof OctaveConv && xs.length <= 2) return octave(g, m, xs[0]!, xs[1]);
+  if (m instanceof GCNConv && xs.length === 2) return gcn(g, m, xs[0]!, xs[1]!);
+  return null;
 }
 
 function scconv(g: GraphBuilder, m: SCConv, x: Value): Value {
@@ -283,7 +305,7 @@ export function exportVariant(g: GraphBuilder, m: Module, x: Value): Value | nul
   if (m instanceof Involution) return involution(g, m, x);
   if (m instanceof GCNConv)
     throw new ArgumentError(
-      'exportOnnx: GCNConv is not exported to ONNX: it takes a second (adjacency) input',
+      'exportOnnx: GCNConv takes the node features and the adjacency: give two input shapes',
     );
   return null;
 }

@@ -31,7 +31,7 @@ import {
 import type { Module } from '../nn/module.js';
 import { zeros } from '../tensor/create.js';
 import { noGrad, type Tensor } from '../tensor/tensor.js';
-import { exportVariant } from './onnx-variants.js';
+import { exportInputs, exportVariant } from './onnx-variants.js';
 
 const { onnx } = onnxProto;
 const FN = 'exportOnnx';
@@ -249,19 +249,37 @@ function deformNode(g: GraphBuilder, m: DeformConv2d, x: Value, out: Tensor): Va
 
 /**
  * The ONNX model of `model` for inputs of `inputShape` (batch included), in eval mode: one float32 input
- * "input" and one output "output". Throws naming the first layer ONNX cannot express.
+ * "input" and one output "output". A model called with two tensors (OctaveConv's high and low maps, GCNConv's
+ * features and adjacency) takes a list of shapes and gets inputs "input_0", "input_1". Throws naming the first
+ * layer ONNX cannot express.
  */
-export function exportOnnx(model: Module, inputShape: number[]): Uint8Array {
+export function exportOnnx(model: Module, inputShape: number[] | number[][]): Uint8Array {
   if (typeof (model as Module | null)?.forward !== 'function')
     throw new ArgumentError(`${FN}: model must be a Module, got ${typeof model}`);
-  if (!Array.isArray(inputShape) || inputShape.some((d) => !Number.isInteger(d) || d < 1))
-    throw new ArgumentError(`${FN}: inputShape must be positive integers, got ${JSON.stringify(inputShape)}`);
+  const shapes =
+    Array.isArray(inputShape) && Array.isArray(inputShape[0])
+      ? (inputShape as number[][])
+      : [inputShape as number[]];
+  for (const shape of shapes) {
+    if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1))
+      throw new ArgumentError(
+        `${FN}: inputShape must be positive integers (or a list of such shapes), got ${JSON.stringify(inputShape)}`,
+      );
+  }
+  const names = shapes.length === 1 ? ['input'] : shapes.map((_, i) => `input_${i}`);
   const g = new GraphBuilder();
   const wasTraining = model.training;
   model.eval();
   let out: Value;
   try {
-    out = noGrad(() => exportModule(g, model, { name: 'input', t: zeros(inputShape) }));
+    out = noGrad(() => {
+      const xs = shapes.map((shape, i) => ({ name: names[i]!, t: zeros(shape) }));
+      const multi = exportInputs(g, model, xs);
+      if (multi !== null) return multi;
+      if (xs.length !== 1)
+        throw new ArgumentError(`${FN}: ${model.constructor.name} takes one input, got ${xs.length} shapes`);
+      return exportModule(g, model, xs[0]!);
+    });
   } finally {
     model.train(wasTraining);
   }
@@ -279,7 +297,7 @@ export function exportOnnx(model: Module, inputShape: number[]): Uint8Array {
     name: model.constructor.name,
     node: g.nodes,
     initializer: g.initializers,
-    input: [io('input', inputShape)],
+    input: shapes.map((shape, i) => io(names[i]!, shape)),
     output: [io('output', out.t.shape)],
   };
   const message = onnx.ModelProto.create({
@@ -290,6 +308,8 @@ export function exportOnnx(model: Module, inputShape: number[]): Uint8Array {
   });
   const err = onnx.ModelProto.verify(message);
   if (err)
-    throw new ArgumentError(`${FN}: the model message is invalid (${err}) for input ${fmtShape(inputShape)}`);
+    throw new ArgumentError(
+      `${FN}: the model message is invalid (${err}) for input ${shapes.map(fmtShape).join(', ')}`,
+    );
   return onnx.ModelProto.encode(message).finish();
 }

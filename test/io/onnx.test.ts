@@ -30,6 +30,9 @@ import {
   type Module,
   manualSeed,
   MobileNetV1,
+  normalizeAdjacency,
+  type Tensor,
+  tensor,
   noGrad,
   OctaveConv,
   randn,
@@ -57,14 +60,19 @@ function randomizeNorms(m: Module): void {
   }
 }
 
-async function check(model: Module, shape: number[]): Promise<void> {
+/** Exports `model`, runs it in ONNX Runtime on `inputs` (random ones of `shape` by default), compares. */
+async function check(model: Module, shape: number[] | number[][], inputs?: Tensor[]): Promise<void> {
   randomizeNorms(model);
   model.eval();
-  const x = randn(shape);
-  const expected = withBackend('ts', () => noGrad(() => model.forward(x)));
+  const shapes = Array.isArray(shape[0]) ? (shape as number[][]) : [shape as number[]];
+  const xs = inputs ?? shapes.map((s) => randn(s));
+  const expected = withBackend('ts', () => noGrad(() => model.forward(...xs)));
   const session = await InferenceSession.create(exportOnnx(model, shape));
-  const out = await session.run({ input: new OrtTensor('float32', new Float32Array(x.data), shape) });
-  const y = out.output!;
+  const names = shapes.length === 1 ? ['input'] : shapes.map((_, i) => `input_${i}`);
+  const feeds = Object.fromEntries(
+    names.map((n, i) => [n, new OrtTensor('float32', new Float32Array(xs[i]!.data), shapes[i]!)]),
+  );
+  const y = (await session.run(feeds)).output!;
   expect([...y.dims]).toEqual(expected.shape);
   const got = y.data as Float32Array;
   let scale = 0;
@@ -148,8 +156,33 @@ describe('exportOnnx runs in onnxruntime-node with convlab’s outputs', () => {
     await check(new ACBlock(4, 6, 3, { padding: 0 }), [2, 4, 9, 9]);
     await check(new ACBlock(4, 6, 3, { padding: 1, stride: 2 }).eval().switchToDeploy(), [2, 4, 9, 9]);
   });
-  it('octave convolution (first layer, stride 2)', async () =>
-    check(new OctaveConv(4, 6, 3, { alphaIn: 0, alphaOut: 0.5, padding: 1, stride: 2 }), [2, 4, 8, 8]));
+  it('octave convolution: a first layer (one input, stride 2) and a middle layer (high and low inputs)', async () => {
+    await check(new OctaveConv(4, 6, 3, { alphaIn: 0, alphaOut: 0.5, padding: 1, stride: 2 }), [2, 4, 8, 8]);
+    await check(new OctaveConv(8, 6, 3, { padding: 1 }), [
+      [2, 4, 8, 8],
+      [2, 4, 4, 4],
+    ]);
+    await check(new OctaveConv(8, 6, 3, { padding: 1, stride: 2 }), [
+      [2, 4, 8, 8],
+      [2, 4, 4, 4],
+    ]);
+  });
+  it('graph convolution with a dense normalised adjacency', async () => {
+    const a = randn([5, 5]).data.map((v) => (v > 0 ? 1 : 0));
+    const adj = normalizeAdjacency(
+      tensor(a, [5, 5])
+        .add(tensor(a, [5, 5]).t())
+        .clamp(0, 1),
+    );
+    await check(
+      new GCNConv(4, 3),
+      [
+        [2, 5, 4],
+        [5, 5],
+      ],
+      [randn([2, 5, 4]), adj],
+    );
+  });
   it('SCConv and the SCNet bottleneck', async () => {
     await check(new SCConv(4, 4, { poolingR: 2 }), [2, 4, 8, 8]);
     await check(
@@ -176,8 +209,11 @@ describe('exportOnnx runs in onnxruntime-node with convlab’s outputs', () => {
 
 describe('exportOnnx refuses what it cannot express, by name', () => {
   for (const [layer, pattern] of [
-    [new GCNConv(4, 4), /GCNConv is not exported to ONNX: it takes a second \(adjacency\) input/],
-    [new OctaveConv(4, 4, 3), /OctaveConv with alphaIn > 0 takes a \(high, low\) pair/],
+    [new GCNConv(4, 4), /GCNConv takes the node features and the adjacency: give two input shapes/],
+    [
+      new OctaveConv(4, 4, 3),
+      /OctaveConv with alphaIn > 0 takes a \(high, low\) pair: give two input shapes/,
+    ],
   ] as const) {
     it(layer.constructor.name, () => {
       expect(() => exportOnnx(layer, [1, 4, 8, 8])).toThrow(ArgumentError);
