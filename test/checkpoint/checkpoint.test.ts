@@ -183,6 +183,19 @@ describe('loadCheckpoint: refuses what a state dict does not need', () => {
       /1 values are not tensors \(epoch\); for a training checkpoint pass opts.key/,
     );
   });
+  it('the legacy (pre-1.6) torch.save format and an archive without data.pkl, naming the problem', () => {
+    expect(() => loadCheckpoint(Uint8Array.from([0x80, 0x02, 0x8a, 0x0a]))).toThrow(
+      /legacy \(pre-1\.6\) format/,
+    );
+    expect(() =>
+      loadCheckpoint(zipSync({ 'archive/version': Uint8Array.from([0x33]) }, { level: 0 })),
+    ).toThrow(/expected one <name>\/data\.pkl in the archive, found 0/);
+  });
+  it('a REDUCE of OrderedDict with arguments (only OrderedDict() builds a dict)', () => {
+    expect(() => loadCheckpoint(archive('\x80\x02ccollections\nOrderedDict\n]\x85R.'))).toThrow(
+      /REDUCE of collections\.OrderedDict with arguments/,
+    );
+  });
   it('a truncated pickle', () => {
     expect(() => loadCheckpoint(archive('\x80\x02}X\x05\x00'))).toThrow(/the pickle ends early/);
   });
