@@ -6,7 +6,7 @@ import { ArgumentError } from '../errors.js';
 import { condConv2d, condConvCost } from '../ops/condconv.js';
 import * as E from '../tensor/elementwise.js';
 import type { Generator } from '../tensor/random.js';
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { kaimingUniform, uniformParameter } from './init.js';
 import { Linear } from './layers.js';
 import { Module, Parameter } from './module.js';

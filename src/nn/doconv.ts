@@ -8,7 +8,7 @@ import { ntuple } from '../ops/args.js';
 import { conv2d, convCost } from '../ops/conv.js';
 import { checkDMul, doconvDiag, doconvKernel } from '../ops/doconv.js';
 import type { Generator } from '../tensor/random.js';
-import { noGrad, Tensor } from '../tensor/tensor.js';
+import { noGrad, type Tensor } from '../tensor/tensor.js';
 import { Conv2d } from './conv.js';
 import { kaimingUniform, uniformParameter } from './init.js';
 import { Module, Parameter } from './module.js';
