@@ -225,8 +225,12 @@ static napi_value DeformCol2im(napi_env env, napi_callback_info info) {
 
 /* ---- Batch norm, pooling, resampling, strided copies (native/src/normpool.h) ---- */
 
-/* The data of an Int32Array argument of at least `need` elements, or NULL with an exception pending. */
+/* The data of an Int32Array argument of at least `need` elements (NULL for JS null), or NULL with an exception
+ * pending. */
 static int32_t* i32s(napi_env env, napi_value v, size_t need, const char* what, int* ok) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  if (t == napi_null) return 0;
   napi_typedarray_type type;
   size_t len;
   void* data;
@@ -314,11 +318,13 @@ static napi_value pool_call(napi_env env, napi_callback_info info, int which) {
   size_t in = (size_t)g.planes * g.h * g.w, out = (size_t)g.planes * g.oh * g.ow;
   int bwd = which & 1, ok = 1;
   napi_value* a = argv + 1 + ints;
-  float* src = f32(env, a[0], bwd ? out : in, 0, bwd ? "gy" : "x", &ok);
+  float* src = which == MAX_B ? 0 : f32(env, a[0], bwd ? out : in, 0, bwd ? "gy" : "x", &ok);
   int32_t* idx = 0;
   float* dst;
+  float* gy = 0; /* the backward of max pooling reads x and gy */
   if (which == MAX_B) {
-    idx = ok ? i32s(env, a[1], out, "indices", &ok) : 0;
+    src = ok ? f32(env, a[0], in, 0, "x", &ok) : 0;
+    gy = ok ? f32(env, a[1], out, 0, "gy", &ok) : 0;
     dst = ok ? f32(env, a[2], in, 0, "gx", &ok) : 0;
   } else {
     dst = ok ? f32(env, a[1], bwd ? in : out, 0, bwd ? "gx" : "y", &ok) : 0;
@@ -330,7 +336,7 @@ static napi_value pool_call(napi_env env, napi_callback_info info, int which) {
   pthread_mutex_lock(&busy);
   switch (which) {
     case MAX_F: cl_max_pool2d_forward(&g, src, dst, idx); break;
-    case MAX_B: cl_max_pool2d_backward(&g, src, idx, dst); break;
+    case MAX_B: cl_max_pool2d_backward(&g, src, gy, dst); break;
     case AVG_F: cl_avg_pool2d_forward(&g, i0, i1, src, dst); break;
     case AVG_B: cl_avg_pool2d_backward(&g, i0, i1, src, dst); break;
     case ADA_F: cl_adaptive_avg_pool2d_forward(&g, src, dst); break;

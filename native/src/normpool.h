@@ -1,6 +1,7 @@
 /*
  * Batch norm, pooling, resampling and strided copies (src/backend/contract.ts, NormPoolOps): memory-bound loops in
- * 4-lane vectors (SSE2 natively, SIMD128 in WASM), split over threads only above PAR_MIN floats of traffic.
+ * 4-lane vectors (SSE2 natively, SIMD128 in WASM), split over threads only above PAR_MIN floats of traffic
+ * (norm.c).
  */
 #ifndef CONVLAB_NORMPOOL_H
 #define CONVLAB_NORMPOOL_H
@@ -15,8 +16,8 @@ typedef struct {
 /* Four lanes: one SSE2 register natively (every x86-64), one SIMD128 register in WASM. Unaligned loads and stores. */
 typedef float cl_v4 __attribute__((vector_size(16), aligned(4)));
 
-/* Runs fn over tasks on the pool when `floats` of traffic pay for waking it (measured: below ~256 Ki floats a
- * wake-up and the shared caches cost more than the second core gives), else inline on the caller. */
+/* Runs fn over tasks on the pool when `floats` of traffic pay for waking it (PAR_MIN in norm.c, measured), else
+ * inline on the caller. */
 void cl_np_run(int tasks, size_t floats, cl_task_fn fn, void* ctx);
 
 void cl_batch_norm_forward(int n, int c, int inner, const float* x, const float* weight, const float* bias,
@@ -26,8 +27,9 @@ void cl_batch_norm_backward(int n, int c, int inner, const float* x, const float
                             const float* saveMean, const float* saveInvStd, int training, float* gx, float* gWeight,
                             float* gBias);
 
+/* indices may be null (not wanted); the backward finds each window's argmax again from x. */
 void cl_max_pool2d_forward(const cl_pool* g, const float* x, float* y, int32_t* indices);
-void cl_max_pool2d_backward(const cl_pool* g, const float* gy, const int32_t* indices, float* gx);
+void cl_max_pool2d_backward(const cl_pool* g, const float* x, const float* gy, float* gx);
 void cl_avg_pool2d_forward(const cl_pool* g, int countIncludePad, int divisorOverride, const float* x, float* y);
 void cl_avg_pool2d_backward(const cl_pool* g, int countIncludePad, int divisorOverride, const float* gy, float* gx);
 void cl_adaptive_avg_pool2d_forward(const cl_pool* g, const float* x, float* y);

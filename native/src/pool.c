@@ -13,7 +13,6 @@ typedef struct {
   const float *x, *gy;
   float *y, *gx;
   int32_t* idx;
-  const int32_t* idxIn;
   int includePad, divisor, mode, align;
   double scaleH, scaleW;
 } pool_job;
@@ -21,61 +20,95 @@ typedef struct {
 static inline int imin(int a, int b) { return a < b ? a : b; }
 static inline int imax(int a, int b) { return a > b ? a : b; }
 
-/* 2×2 windows at stride 2 lying inside the input: the common case, with no bounds to test. */
-static void max_2x2(const cl_pool* g, const float* x, float* y, int32_t* idx) {
-  for (int i = 0; i < g->oh; i++) {
-    const float* r0 = x + 2 * i * g->w;
-    const float* r1 = r0 + g->w;
-    for (int j = 0; j < g->ow; j++) {
-      int c = 2 * j, at = 2 * i * g->w + c;
-      float best = r0[c], v;
-      int a = at;
-      v = r0[c + 1];
-      if (v > best || v != v) best = v, a = at + 1;
-      v = r1[c];
-      if (v > best || v != v) best = v, a = at + g->w;
-      v = r1[c + 1];
-      if (v > best || v != v) best = v, a = at + g->w + 1;
-      y[i * g->ow + j] = best;
-      idx[i * g->ow + j] = a;
+typedef int cl_v4i __attribute__((vector_size(16), aligned(4)));
+
+/* Lanes of a where m is set, else of b (m: all ones or all zeros per lane, as vector compares give). */
+static inline cl_v4 pick(cl_v4i m, cl_v4 a, cl_v4 b) { return (cl_v4)((m & (cl_v4i)a) | (~m & (cl_v4i)b)); }
+static inline cl_v4i picki(cl_v4i m, cl_v4i a, cl_v4i b) { return (m & a) | (~m & b); }
+
+/* One tap of the first-maximum rule: a larger value or a NaN takes the window. */
+#define MAX_TAP(v, off)                    \
+  do {                                     \
+    cl_v4i m_ = (v > best) | (v != v);     \
+    best = pick(m_, v, best);              \
+    at = picki(m_, base + (off), at);      \
+  } while (0)
+
+/* 2×2 windows at stride 2, every one inside the input */
+static int is_2x2(const cl_pool* g) {
+  return g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2 && g->ph == 0 && g->pw == 0 && g->dh == 1 &&
+         g->dw == 1 && 2 * g->oh <= g->h && 2 * g->ow <= g->w;
+}
+
+/* Outputs [j0, j1) of output row i of one plane: the maxima into y, their offsets in the plane into idx (-1 for a
+ * window with no tap inside the input). 2×2 windows at stride 2 go four at a time from eight columns of two rows
+ * split into even and odd columns, branch-free (random data mispredicts a branch per tap). */
+static void max_row(const cl_pool* g, const float* x, int i, int j0, int j1, float* y, int32_t* idx) {
+  int w = g->w, jj = j0;
+  if (is_2x2(g)) {
+    const float* r0 = x + 2 * i * w;
+    const float* r1 = r0 + w;
+    for (; jj + 4 <= j1; jj += 4) {
+      int c = 2 * jj;
+      cl_v4 a0, a1, b0, b1;
+      __builtin_memcpy(&a0, r0 + c, 16);
+      __builtin_memcpy(&a1, r0 + c + 4, 16);
+      __builtin_memcpy(&b0, r1 + c, 16);
+      __builtin_memcpy(&b1, r1 + c + 4, 16);
+      cl_v4 p = __builtin_shufflevector(a0, a1, 0, 2, 4, 6), q = __builtin_shufflevector(a0, a1, 1, 3, 5, 7);
+      cl_v4 r = __builtin_shufflevector(b0, b1, 0, 2, 4, 6), s = __builtin_shufflevector(b0, b1, 1, 3, 5, 7);
+      int o = 2 * i * w + c;
+      cl_v4i base = {o, o + 2, o + 4, o + 6};
+      /* the first tap counts a NaN too: best = p holds it, and no later non-NaN replaces it */
+      cl_v4 best = p;
+      cl_v4i at = base;
+      MAX_TAP(q, 1);
+      MAX_TAP(r, w);
+      MAX_TAP(s, w + 1);
+      __builtin_memcpy(y + jj - j0, &best, 16);
+      __builtin_memcpy(idx + jj - j0, &at, 16);
     }
   }
+  int y0 = i * g->sh - g->ph;
+  /* only the taps inside the input: a huge kernel or dilation must not cost its size */
+  int aFrom = y0 < 0 ? (-y0 + g->dh - 1) / g->dh : 0;
+  int aTo = g->h - 1 - y0 < 0 ? 0 : imin(g->kh, (g->h - 1 - y0) / g->dh + 1);
+  for (; jj < j1; jj++) {
+    int x0 = jj * g->sw - g->pw;
+    float best = -__builtin_inff();
+    int at = -1;
+    int bTo = g->w - 1 - x0 < 0 ? 0 : imin(g->kw, (g->w - 1 - x0) / g->dw + 1);
+    int bFrom = x0 < 0 ? (-x0 + g->dw - 1) / g->dw : 0;
+    for (int a = aFrom; a < aTo; a++) {
+      int yy = y0 + a * g->dh;
+      for (int b = bFrom; b < bTo; b++) {
+        int xx = x0 + b * g->dw;
+        float v = x[yy * w + xx];
+        if (v > best || v != v || at < 0) best = v, at = yy * w + xx;
+      }
+    }
+    y[jj - j0] = best;
+    idx[jj - j0] = at;
+  }
 }
+
+/* Outputs per call of max_row in the backward and in an index-free forward (stack buffers). */
+#define CHUNK 256
 
 static void max_forward_task(void* ctx, int plane, int thread) {
   (void)thread;
   const pool_job* j = ctx;
   const cl_pool* g = j->g;
   const float* x = j->x + (size_t)plane * g->h * g->w;
-  float* y = j->y + (size_t)plane * g->oh * g->ow;
-  int32_t* idx = j->idx + (size_t)plane * g->oh * g->ow;
-  if (g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2 && g->ph == 0 && g->pw == 0 && g->dh == 1 &&
-      g->dw == 1 && 2 * g->oh <= g->h && 2 * g->ow <= g->w) {
-    max_2x2(g, x, y, idx);
-    return;
-  }
-  for (int i = 0; i < g->oh; i++) {
-    int y0 = i * g->sh - g->ph;
-    for (int jj = 0; jj < g->ow; jj++) {
-      int x0 = jj * g->sw - g->pw;
-      float best = -__builtin_inff();
-      int at = -1;
-      /* only the taps inside the input: a huge kernel or dilation must not cost its size */
-      int aTo = g->h - 1 - y0 < 0 ? 0 : imin(g->kh, (g->h - 1 - y0) / g->dh + 1);
-      int bTo = g->w - 1 - x0 < 0 ? 0 : imin(g->kw, (g->w - 1 - x0) / g->dw + 1);
-      int bFrom = x0 < 0 ? (-x0 + g->dw - 1) / g->dw : 0;
-      for (int a = y0 < 0 ? (-y0 + g->dh - 1) / g->dh : 0; a < aTo; a++) {
-        int yy = y0 + a * g->dh;
-        for (int b = bFrom; b < bTo; b++) {
-          int xx = x0 + b * g->dw;
-          float v = x[yy * g->w + xx];
-          if (v > best || v != v || at < 0) best = v, at = yy * g->w + xx;
-        }
-      }
-      y[i * g->ow + jj] = best;
-      idx[i * g->ow + jj] = at;
+  size_t out = (size_t)g->oh * g->ow;
+  float* y = j->y + plane * out;
+  int32_t scratch[CHUNK];
+  for (int i = 0; i < g->oh; i++)
+    for (int j0 = 0; j0 < g->ow; j0 += CHUNK) {
+      int j1 = imin(j0 + CHUNK, g->ow);
+      int32_t* idx = j->idx ? j->idx + plane * out + (size_t)i * g->ow + j0 : scratch;
+      max_row(g, x, i, j0, j1, y + (size_t)i * g->ow + j0, idx);
     }
-  }
 }
 
 void cl_max_pool2d_forward(const cl_pool* g, const float* x, float* y, int32_t* indices) {
@@ -83,22 +116,42 @@ void cl_max_pool2d_forward(const cl_pool* g, const float* x, float* y, int32_t* 
   cl_np_run(g->planes, (size_t)g->planes * (g->h * g->w + 2 * g->oh * g->ow), max_forward_task, &j);
 }
 
+/* The argmax of each window is found again from x (cheaper than keeping indices alive from the forward). */
 static void max_backward_task(void* ctx, int plane, int thread) {
   (void)thread;
   const pool_job* j = ctx;
   const cl_pool* g = j->g;
   size_t in = (size_t)g->h * g->w, out = (size_t)g->oh * g->ow;
+  const float* x = j->x + plane * in;
   float* gx = j->gx + plane * in;
   const float* gy = j->gy + plane * out;
-  const int32_t* idx = j->idxIn + plane * out;
-  memset(gx, 0, in * sizeof(float));
-  for (size_t o = 0; o < out; o++)
-    if (idx[o] >= 0) gx[idx[o]] += gy[o];
+  float best[CHUNK];
+  int32_t at[CHUNK];
+  int w = g->w, tiles = is_2x2(g) && 2 * g->oh == g->h && 2 * g->ow == w;
+  if (!tiles) memset(gx, 0, in * sizeof(float));
+  for (int i = 0; i < g->oh; i++)
+    for (int j0 = 0; j0 < g->ow; j0 += CHUNK) {
+      int j1 = imin(j0 + CHUNK, g->ow);
+      max_row(g, x, i, j0, j1, best, at);
+      const float* gr = gy + (size_t)i * g->ow;
+      if (tiles) /* the windows tile the plane: each input gets its window's gradient or zero, no zeroing pass */
+        for (int jj = j0; jj < j1; jj++) {
+          int p = 2 * i * w + 2 * jj, a = at[jj - j0];
+          float v = gr[jj];
+          gx[p] = a == p ? v : 0;
+          gx[p + 1] = a == p + 1 ? v : 0;
+          gx[p + w] = a == p + w ? v : 0;
+          gx[p + w + 1] = a == p + w + 1 ? v : 0;
+        }
+      else
+        for (int jj = j0; jj < j1; jj++)
+          if (at[jj - j0] >= 0) gx[at[jj - j0]] += gr[jj];
+    }
 }
 
-void cl_max_pool2d_backward(const cl_pool* g, const float* gy, const int32_t* indices, float* gx) {
-  pool_job j = {.g = g, .gy = gy, .gx = gx, .idxIn = indices};
-  cl_np_run(g->planes, (size_t)g->planes * (g->h * g->w + 2 * g->oh * g->ow), max_backward_task, &j);
+void cl_max_pool2d_backward(const cl_pool* g, const float* x, const float* gy, float* gx) {
+  pool_job j = {.g = g, .x = x, .gy = gy, .gx = gx};
+  cl_np_run(g->planes, (size_t)g->planes * (2 * g->h * g->w + g->oh * g->ow), max_backward_task, &j);
 }
 
 /* Window (i, jj) of average pooling clipped to the input, and its divisor; adaptive windows when adaptive. */

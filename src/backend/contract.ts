@@ -201,10 +201,16 @@ export interface NormPoolOps {
     gBias: Float32Array | null,
   ): void;
 
-  /** Max over each window (taps in the padding never win); indices get the argmax's offset h·w-plane (-1: none). */
-  maxPool2dForward(g: PoolGeometry, x: Float32Array, y: Float32Array, indices: Int32Array): void;
-  /** gx = Σ of gy at each window's argmax. */
-  maxPool2dBackward(g: PoolGeometry, gy: Float32Array, indices: Int32Array, gx: Float32Array): void;
+  /**
+   * Max over each window (taps in the padding never win; a larger value or a NaN takes the window, as PyTorch).
+   * indices, when given, get each argmax's offset in its h·w plane (-1: no tap inside the input).
+   */
+  maxPool2dForward(g: PoolGeometry, x: Float32Array, y: Float32Array, indices: Int32Array | null): void;
+  /**
+   * gx = Σ of gy at each window's argmax, found again from x: recomputing costs less than keeping an index per
+   * output alive from the forward until a backward that may never come.
+   */
+  maxPool2dBackward(g: PoolGeometry, x: Float32Array, gy: Float32Array, gx: Float32Array): void;
 
   /**
    * Mean over each window (dilation 1). The divisor is divisorOverride when > 0, else the window size clipped to the

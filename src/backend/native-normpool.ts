@@ -8,8 +8,8 @@ import type { NormPoolOps, PoolGeometry, ResampleGeometry } from './contract.js'
 export interface NormPoolAddon {
   batchNormForward(...args: (number | Float32Array | null)[]): void;
   batchNormBackward(...args: (number | Float32Array | null)[]): void;
-  maxPool2dForward(g: Int32Array, x: Float32Array, y: Float32Array, indices: Int32Array): void;
-  maxPool2dBackward(g: Int32Array, gy: Float32Array, indices: Int32Array, gx: Float32Array): void;
+  maxPool2dForward(g: Int32Array, x: Float32Array, y: Float32Array, indices: Int32Array | null): void;
+  maxPool2dBackward(g: Int32Array, x: Float32Array, gy: Float32Array, gx: Float32Array): void;
   avgPool2dForward(g: Int32Array, includePad: number, divisor: number, x: Float32Array, y: Float32Array): void;
   avgPool2dBackward(g: Int32Array, includePad: number, divisor: number, gy: Float32Array, gx: Float32Array): void;
   adaptiveAvgPool2dForward(g: Int32Array, x: Float32Array, y: Float32Array): void;
@@ -80,7 +80,7 @@ export function nativeNormPool(addon: NormPoolAddon): NormPoolOps {
       addon.batchNormBackward(g.n, g.c, g.inner, x, gy, w, sm, si, training ? 1 : 0, gx, gw, gb);
     },
     maxPool2dForward: (g, x, y, idx) => addon.maxPool2dForward(poolFields(g, pg), x, y, idx),
-    maxPool2dBackward: (g, gy, idx, gx) => addon.maxPool2dBackward(poolFields(g, pg), gy, idx, gx),
+    maxPool2dBackward: (g, x, gy, gx) => addon.maxPool2dBackward(poolFields(g, pg), x, gy, gx),
     avgPool2dForward: (g, cip, div, x, y) => addon.avgPool2dForward(poolFields(g, pg), cip ? 1 : 0, div, x, y),
     avgPool2dBackward: (g, cip, div, gy, gx) =>
       addon.avgPool2dBackward(poolFields(g, pg), cip ? 1 : 0, div, gy, gx),

@@ -98,7 +98,7 @@ function batchNormBackward(
   }
 }
 
-function maxPool2dForward(g: PoolGeometry, x: Float32Array, y: Float32Array, indices: Int32Array): void {
+function maxPool2dForward(g: PoolGeometry, x: Float32Array, y: Float32Array, indices: Int32Array | null): void {
   const { planes, h, w, oh, ow } = g;
   const [kh, kw] = g.kernel;
   const [sh, sw] = g.stride;
@@ -130,14 +130,16 @@ function maxPool2dForward(g: PoolGeometry, x: Float32Array, y: Float32Array, ind
         }
         const o = (plane * oh + i) * ow + j;
         y[o] = best;
-        indices[o] = at;
+        if (indices !== null) indices[o] = at;
       }
     }
   }
 }
 
-function maxPool2dBackward(g: PoolGeometry, gy: Float32Array, indices: Int32Array, gx: Float32Array): void {
+function maxPool2dBackward(g: PoolGeometry, x: Float32Array, gy: Float32Array, gx: Float32Array): void {
   const { planes, h, w, oh, ow } = g;
+  const indices = new Int32Array(planes * oh * ow);
+  maxPool2dForward(g, x, new Float32Array(indices.length), indices);
   gx.fill(0, 0, planes * h * w);
   for (let plane = 0; plane < planes; plane++) {
     for (let o = plane * oh * ow; o < (plane + 1) * oh * ow; o++) {

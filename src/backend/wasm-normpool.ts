@@ -12,7 +12,7 @@ export interface NormPoolExports {
   cl_batch_norm_forward(...args: number[]): void;
   cl_batch_norm_backward(...args: number[]): void;
   cl_max_pool2d_forward(g: number, x: number, y: number, idx: number): void;
-  cl_max_pool2d_backward(g: number, gy: number, idx: number, gx: number): void;
+  cl_max_pool2d_backward(g: number, x: number, gy: number, gx: number): void;
   cl_avg_pool2d_forward(g: number, includePad: number, divisor: number, x: number, y: number): void;
   cl_avg_pool2d_backward(g: number, includePad: number, divisor: number, gy: number, gx: number): void;
   cl_adaptive_avg_pool2d_forward(g: number, x: number, y: number): void;
@@ -55,14 +55,14 @@ export function wasmNormPool(core: Staging): NormPoolOps {
       if (gb !== null) core.unstage(p[7]!, gb);
     },
     maxPool2dForward(g, x, y, idx) {
-      const [px, py, pi] = core.stage([x, y.length, idx.length]);
+      const [px, py, pi] = core.stage([x, y.length, idx && idx.length]);
       ex.cl_max_pool2d_forward(core.geometry(poolFields(g, pg)), px!, py!, pi!);
       core.unstage(py!, y);
-      core.unstage(pi!, bits(idx));
+      if (idx !== null) core.unstage(pi!, bits(idx));
     },
-    maxPool2dBackward(g, gy, idx, gx) {
-      const [pgy, pi, pgx] = core.stage([gy, bits(idx), gx.length]);
-      ex.cl_max_pool2d_backward(core.geometry(poolFields(g, pg)), pgy!, pi!, pgx!);
+    maxPool2dBackward(g, x, gy, gx) {
+      const [px, pgy, pgx] = core.stage([x, gy, gx.length]);
+      ex.cl_max_pool2d_backward(core.geometry(poolFields(g, pg)), px!, pgy!, pgx!);
       core.unstage(pgx!, gx);
     },
     avgPool2dForward(g, cip, div, x, y) {

@@ -90,12 +90,11 @@ export function maxPool2d(x: Tensor, kernelSize: IntOrTuple, opts: PoolOptions =
   const g = geometryOf(pl);
   const outN = g.planes * g.oh * g.ow;
   const out = uninitialized(outN);
-  // The argmax per output, in a pooled buffer too (a fresh one costs page faults on every call).
-  const indices = new Int32Array(uninitialized(outN).buffer, 0, outN);
-  getBackend().maxPool2dForward(g, x.data, out, indices);
+  // No indices are kept: the backward finds each window's argmax again from x.
+  getBackend().maxPool2dForward(g, x.data, out, null);
   return fromOp(out, outShapeOf(pl), 'maxPool2d', [x], (gy) => {
     const gx = uninitialized(x.size);
-    getBackend().maxPool2dBackward(g, gy.data, indices, gx);
+    getBackend().maxPool2dBackward(g, x.data, gy.data, gx);
     return [new Tensor(gx, x.shape)];
   });
 }
