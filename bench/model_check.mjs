@@ -1,12 +1,16 @@
 /**
- * Checks each engine's first step of every model case against the reference (PyTorch at one thread, plain
- * malloc), so nobody measures a wrong answer fast. Every figure is a max abs diff divided by a scale of the
- * reference, and the worst one counts:
+ * Checks each engine's first step of every model case, so nobody measures a wrong answer fast. The reference is
+ * the same step in float64 PyTorch (written by torch_models.py export). Every figure is a max abs diff divided
+ * by a scale of the reference:
  *
  * - inference: the output, against max |output|;
  * - training: the loss against |loss|; each parameter's gradient against its max |gradient|; each parameter's
  *   update (weight after the step − weight before) against its max |update|; each buffer (running statistics)
  *   after the step against its max |value|.
+ *
+ * An item passes when its figure is within the tolerance, or within FACTOR × what float32 PyTorch (torch-1t)
+ * itself shows on that item: a train step through batch norm over few values per channel is ill-conditioned,
+ * and float32 PyTorch strays from float64 by percents there (ResNet-50 at batch 2, 64×64: 27 %).
  *
  * A parameter whose whole reference gradient is at rounding level (below 1e-6 of the model's largest gradient,
  * e.g. the bias of a convolution followed by batch norm, whose true gradient is zero) has no meaningful update
@@ -16,11 +20,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const TOLERANCE = { infer: 1e-3, train: 1e-2 };
+export const FACTOR = 4;
 const NOISE = 1e-6;
 
-function readF32(path) {
+function readVector(prefix, name) {
+  const f64 = `${prefix}-${name}.f64`;
+  const path = existsSync(f64) ? f64 : `${prefix}-${name}.bin`;
   const b = readFileSync(path);
-  return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+  const copy = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+  return path === f64 ? new Float64Array(copy) : new Float32Array(copy);
 }
 
 function maxAbs(a) {
@@ -41,91 +49,100 @@ function relDiff(got, want, scale) {
 }
 
 function delta(after, before) {
-  const out = new Float32Array(after.length);
+  const out = new Float64Array(after.length);
   for (let i = 0; i < after.length; i++) out[i] = after[i] - before[i];
   return out;
 }
 
-/** { worst: {what, rel}, skipped: [names] } of one engine's train step against the reference's. */
-function compareTrain(cl, prefix, refPrefix, initPath) {
-  const load = (p) => {
-    const m = new Map();
-    for (const [k, t] of cl.loadSafetensors(readFileSync(p)).tensors) m.set(k, t.data);
-    return m;
-  };
-  const init = load(initPath);
-  const [refState, refGrads] = [
-    load(`${refPrefix}-state.safetensors`),
-    load(`${refPrefix}-grads.safetensors`),
-  ];
-  const [state, grads] = [load(`${prefix}-state.safetensors`), load(`${prefix}-grads.safetensors`)];
-  const items = [];
-  const refLoss = readF32(`${refPrefix}-loss.bin`);
-  items.push({ what: 'loss', rel: relDiff(readF32(`${prefix}-loss.bin`), refLoss, Math.abs(refLoss[0])) });
+/** The reference's tensors, loaded once per model. */
+function loadReference(cl, dataDir, c) {
+  const prefix = join(dataDir, `${c.id}-f64`);
+  if (c.mode === 'infer') return { y: readVector(prefix, 'y') };
+  const load = (p) => new Map([...cl.loadSafetensors(readFileSync(p)).tensors].map(([k, t]) => [k, t.data]));
+  const grads = load(`${prefix}-grads.safetensors`);
   let gradScale = 0;
-  for (const g of refGrads.values()) gradScale = Math.max(gradScale, maxAbs(g));
+  for (const g of grads.values()) gradScale = Math.max(gradScale, maxAbs(g));
+  return {
+    loss: readVector(prefix, 'loss'),
+    state: load(`${prefix}-state.safetensors`),
+    grads,
+    init: load(join(dataDir, `${c.id}-init.safetensors`)),
+    gradScale,
+    load,
+  };
+}
+
+/** { items: Map(what → figure), skipped } of one engine's first step against the reference. */
+function compare(ref, c, prefix) {
+  const items = new Map();
+  if (c.mode === 'infer') {
+    items.set('output', relDiff(readVector(prefix, 'y'), ref.y, maxAbs(ref.y)));
+    return { items, skipped: [] };
+  }
+  const state = ref.load(`${prefix}-state.safetensors`);
+  const grads = ref.load(`${prefix}-grads.safetensors`);
+  items.set('loss', relDiff(readVector(prefix, 'loss'), ref.loss, Math.abs(ref.loss[0])));
   const skipped = [];
-  for (const [name, want] of refState) {
-    const got = state.get(name);
-    const g = refGrads.get(name);
+  for (const [name, want] of ref.state) {
+    const g = ref.grads.get(name);
     if (g === undefined) {
-      // A buffer: running mean / variance / batch count after the step.
-      items.push({ what: `${name}`, rel: relDiff(got, want, maxAbs(want)) });
+      items.set(name, relDiff(state.get(name), want, maxAbs(want)));
       continue;
     }
-    if (maxAbs(g) <= NOISE * gradScale) {
+    if (maxAbs(g) <= NOISE * ref.gradScale) {
       skipped.push(name);
       continue;
     }
-    items.push({ what: `${name} gradient`, rel: relDiff(grads.get(name), g, maxAbs(g)) });
-    const before = init.get(name);
+    items.set(`${name} gradient`, relDiff(grads.get(name), g, maxAbs(g)));
+    const before = ref.init.get(name);
     const step = delta(want, before);
-    items.push({
-      what: `${name} update`,
-      rel: got === undefined ? Number.POSITIVE_INFINITY : relDiff(delta(got, before), step, maxAbs(step)),
-    });
+    const got = state.get(name);
+    items.set(
+      `${name} update`,
+      got === undefined ? Number.POSITIVE_INFINITY : relDiff(delta(got, before), step, maxAbs(step)),
+    );
   }
-  const worst = items.reduce((w, x) => (x.rel > w.rel || Number.isNaN(x.rel) ? x : w));
-  return { worst, skipped };
+  return { items, skipped };
 }
 
 /**
- * Returns { reference, tolerance, models: { [id]: { [configKey]: { maxRelDiff, what, tol, ok, skipped? } } } }.
+ * Returns { reference, tolerance, models: { [id]: { [configKey]: { maxRelDiff, what, allowed, torch32, ok,
+ * skipped? } } } }: per engine the item that came closest to (or went furthest past) what it is allowed.
  */
-export function checkModels(cl, dataDir, models, runKeys, reference) {
-  const out = { reference, tolerance: TOLERANCE, models: {} };
-  if (reference === null) return out;
+export function checkModels(cl, dataDir, models, runKeys, baseline) {
+  const out = {
+    reference: 'PyTorch float64',
+    tolerance: { ...TOLERANCE, factor: FACTOR, baseline },
+    models: {},
+  };
   const dir = join(dataDir, 'out');
   for (const c of models) {
-    const refPrefix = join(dir, `${reference}-${c.id}`);
-    const refOut = c.mode === 'infer' ? `${refPrefix}-y.bin` : `${refPrefix}-state.safetensors`;
-    if (!existsSync(refOut)) continue;
-    out.models[c.id] = {};
+    const refFile = join(dataDir, c.mode === 'infer' ? `${c.id}-f64-y.f64` : `${c.id}-f64-state.safetensors`);
+    if (!existsSync(refFile)) continue;
+    const ref = loadReference(cl, dataDir, c);
     const tol = TOLERANCE[c.mode];
-    for (const key of runKeys) {
-      if (key === reference) continue;
-      const prefix = join(dir, `${key}-${c.id}`);
-      if (c.mode === 'infer') {
-        if (!existsSync(`${prefix}-y.bin`)) continue;
-        const want = readF32(`${refPrefix}-y.bin`);
-        const rel = relDiff(readF32(`${prefix}-y.bin`), want, maxAbs(want));
-        out.models[c.id][key] = { maxRelDiff: rel, what: 'output', tol, ok: rel <= tol };
-      } else {
-        if (!existsSync(`${prefix}-state.safetensors`)) continue;
-        const { worst, skipped } = compareTrain(
-          cl,
-          prefix,
-          refPrefix,
-          join(dataDir, `${c.id}-init.safetensors`),
-        );
-        out.models[c.id][key] = {
-          maxRelDiff: worst.rel,
-          what: worst.what,
-          tol,
-          ok: worst.rel <= tol,
-          ...(skipped.length ? { skipped } : {}),
-        };
+    const exists = (key) =>
+      existsSync(join(dir, `${key}-${c.id}${c.mode === 'infer' ? '-y.bin' : '-state.safetensors'}`));
+    const base =
+      baseline && exists(baseline) ? compare(ref, c, join(dir, `${baseline}-${c.id}`)).items : null;
+    out.models[c.id] = {};
+    for (const key of runKeys.filter(exists)) {
+      const { items, skipped } = compare(ref, c, join(dir, `${key}-${c.id}`));
+      let worst = null;
+      for (const [what, rel] of items) {
+        const torch32 = base?.get(what) ?? 0;
+        const allowed = Math.max(tol, FACTOR * torch32);
+        const score = Number.isNaN(rel) ? Number.POSITIVE_INFINITY : rel / allowed;
+        if (worst === null || score > worst.score) worst = { what, rel, allowed, torch32, score };
       }
+      out.models[c.id][key] = {
+        maxRelDiff: worst.rel,
+        what: worst.what,
+        allowed: worst.allowed,
+        torch32: worst.torch32,
+        ok: worst.score <= 1,
+        ...(skipped.length ? { skipped } : {}),
+      };
     }
   }
   return out;

@@ -7,7 +7,7 @@
  *   node bench/run.js [--only ops|models] [--quick] [--cases A,B] [--models M1,M3]
  *                     [--engines convlab,torch,ort-node,tfjs-wasm,ort-web] [--backends ts,wasm,native]
  *                     [--model-backends auto] [--threads 1,2] [--samples 15] [--min-time 1000] [--rounds 2]
- *                     [--model-warmup W] [--model-samples S] [--model-rounds 1] [--relaxed-simd] [--no-install] [--out FILE]
+ *                     [--model-warmup W] [--model-samples S] [--model-rounds 1] [--torch-malloc jemalloc,tcmalloc] [--relaxed-simd] [--no-install] [--out FILE]
  *                     [--models-out FILE]
  */
 import { spawnSync } from 'node:child_process';
@@ -35,6 +35,7 @@ const { values: a } = parseArgs({
     'model-warmup': { type: 'string' },
     'model-samples': { type: 'string' },
     'model-rounds': { type: 'string' },
+    'torch-malloc': { type: 'string', default: 'jemalloc,tcmalloc' },
     'models-out': { type: 'string' },
     engines: { type: 'string', default: 'convlab,torch,ort-node,tfjs-wasm,ort-web' },
     backends: { type: 'string', default: 'ts,wasm,native' },
@@ -323,6 +324,7 @@ async function main() {
       warmup: a['model-warmup'] === undefined ? undefined : Number(a['model-warmup']),
       samples: a['model-samples'] === undefined ? undefined : Number(a['model-samples']),
       rounds: a['model-rounds'] === undefined ? 1 : Number(a['model-rounds']),
+      torchMalloc: list(a['torch-malloc']),
       noInstall: a['no-install'],
       out: a['models-out'],
       command:

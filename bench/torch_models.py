@@ -140,14 +140,15 @@ def build(case):
 
 # safetensors, written and read with numpy (Debian has no python3-safetensors): an 8-byte little-endian header
 # length, a JSON header {name: {dtype, shape, data_offsets}}, then the bytes.
-DTYPES = {"F32": "<f4", "I64": "<i8"}
+DTYPES = {"F32": "<f4", "F64": "<f8", "I64": "<i8"}
+CODES = {np.dtype("int64"): "I64", np.dtype("float64"): "F64"}
 
 
 def save_safetensors(path, tensors):
     header, blobs, offset = {}, [], 0
     for name, t in tensors.items():
         a = t.detach().contiguous().numpy()
-        code = "I64" if a.dtype == np.int64 else "F32"
+        code = CODES.get(a.dtype, "F32")
         b = a.astype(DTYPES[code]).tobytes()
         header[name] = {"dtype": code, "shape": list(a.shape), "data_offsets": [offset, offset + len(b)]}
         blobs.append(b)
@@ -176,6 +177,14 @@ def write_f32(path, t):
     t.detach().contiguous().numpy().astype("<f4").tofile(path)
 
 
+def write_vector(prefix, name, t):
+    """A float64 tensor (the reference step) goes to <prefix>-<name>.f64, any other to <prefix>-<name>.bin as float32."""
+    if t.dtype == torch.float64:
+        t.detach().contiguous().numpy().astype("<f8").tofile(f"{prefix}-{name}.f64")
+    else:
+        write_f32(f"{prefix}-{name}.bin", t)
+
+
 def export(data, cases):
     for case in cases:
         torch.manual_seed(SEED)
@@ -195,13 +204,20 @@ def export(data, cases):
         if case["mode"] == "train":
             target = torch.randint(0, case["numClasses"], [case["x"][0]])
             write_f32(os.path.join(data, f"{case['id']}-target.bin"), target.float())
+        # The first step in float64 from the same weights: what every engine's float32 step is checked against.
+        # A train step through batch norm on few values per channel is ill-conditioned enough that float32
+        # PyTorch itself strays by percents from it; the check then allows convlab what PyTorch needs.
+        step, write = prepare(data, case, torch.float64)
+        step()
+        write(os.path.join(data, f"{case['id']}-f64"))
 
 
-def prepare(data, case):
+def prepare(data, case, dtype=torch.float32):
     """Returns (step, write_outputs) for the case, with the model loaded from the exported weights."""
     model = build(case)
     model.load_state_dict(load_safetensors(os.path.join(data, f"{case['id']}-init.safetensors")))
-    x = torch.from_numpy(np.fromfile(os.path.join(data, f"{case['id']}-x.bin"), dtype="<f4").reshape(case["x"]))
+    model.to(dtype)
+    x = torch.from_numpy(np.fromfile(os.path.join(data, f"{case['id']}-x.bin"), dtype="<f4").reshape(case["x"])).to(dtype)
     if case["mode"] == "infer":
         model.eval()
         out = {}
@@ -210,7 +226,7 @@ def prepare(data, case):
             with torch.no_grad():
                 out["y"] = model(x)
 
-        return infer, lambda prefix: write_f32(prefix + "-y.bin", out["y"])
+        return infer, lambda prefix: write_vector(prefix, "y", out["y"])
 
     target = torch.from_numpy(np.fromfile(os.path.join(data, f"{case['id']}-target.bin"), dtype="<f4")).long()
     model.train()
@@ -229,7 +245,7 @@ def prepare(data, case):
         last["loss"] = loss
 
     def write(prefix):
-        write_f32(prefix + "-loss.bin", last["loss"].reshape([1]))
+        write_vector(prefix, "loss", last["loss"].detach().reshape([1]))
         save_safetensors(prefix + "-state.safetensors", model.state_dict())
         grads = {n: p.grad for n, p in model.named_parameters() if p.grad is not None}
         save_safetensors(prefix + "-grads.safetensors", grads)
