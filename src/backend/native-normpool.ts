@@ -10,13 +10,31 @@ export interface NormPoolAddon {
   batchNormBackward(...args: (number | Float32Array | null)[]): void;
   maxPool2dForward(g: Int32Array, x: Float32Array, y: Float32Array, indices: Int32Array | null): void;
   maxPool2dBackward(g: Int32Array, x: Float32Array, gy: Float32Array, gx: Float32Array): void;
-  avgPool2dForward(g: Int32Array, includePad: number, divisor: number, x: Float32Array, y: Float32Array): void;
-  avgPool2dBackward(g: Int32Array, includePad: number, divisor: number, gy: Float32Array, gx: Float32Array): void;
+  avgPool2dForward(
+    g: Int32Array,
+    includePad: number,
+    divisor: number,
+    x: Float32Array,
+    y: Float32Array,
+  ): void;
+  avgPool2dBackward(
+    g: Int32Array,
+    includePad: number,
+    divisor: number,
+    gy: Float32Array,
+    gx: Float32Array,
+  ): void;
   adaptiveAvgPool2dForward(g: Int32Array, x: Float32Array, y: Float32Array): void;
   adaptiveAvgPool2dBackward(g: Int32Array, gy: Float32Array, gx: Float32Array): void;
   interpolate2dForward(g: Int32Array, ...args: (number | Float32Array)[]): void;
   interpolate2dBackward(g: Int32Array, ...args: (number | Float32Array)[]): void;
-  stridedCopy(dims: Int32Array, src: Float32Array, srcOffset: number, dst: Float32Array, dstOffset: number): void;
+  stridedCopy(
+    dims: Int32Array,
+    src: Float32Array,
+    srcOffset: number,
+    dst: Float32Array,
+    dstOffset: number,
+  ): void;
 }
 
 /** Fields of cl_pool (native/src/normpool.h), in order. */
@@ -81,7 +99,8 @@ export function nativeNormPool(addon: NormPoolAddon): NormPoolOps {
     },
     maxPool2dForward: (g, x, y, idx) => addon.maxPool2dForward(poolFields(g, pg), x, y, idx),
     maxPool2dBackward: (g, x, gy, gx) => addon.maxPool2dBackward(poolFields(g, pg), x, gy, gx),
-    avgPool2dForward: (g, cip, div, x, y) => addon.avgPool2dForward(poolFields(g, pg), cip ? 1 : 0, div, x, y),
+    avgPool2dForward: (g, cip, div, x, y) =>
+      addon.avgPool2dForward(poolFields(g, pg), cip ? 1 : 0, div, x, y),
     avgPool2dBackward: (g, cip, div, gy, gx) =>
       addon.avgPool2dBackward(poolFields(g, pg), cip ? 1 : 0, div, gy, gx),
     adaptiveAvgPool2dForward: (g, x, y) => addon.adaptiveAvgPool2dForward(poolFields(g, pg), x, y),

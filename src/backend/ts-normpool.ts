@@ -38,7 +38,7 @@ function batchNormForward(
       variance = sq / count;
       if (runningMean !== null) runningMean[ch] = (1 - momentum) * runningMean[ch]! + momentum * mean;
       if (runningVar !== null) {
-        const unbiased = count > 1 ? (sq / (count - 1)) : NaN;
+        const unbiased = count > 1 ? sq / (count - 1) : NaN;
         runningVar[ch] = (1 - momentum) * runningVar[ch]! + momentum * unbiased;
       }
     } else {
@@ -98,7 +98,12 @@ function batchNormBackward(
   }
 }
 
-function maxPool2dForward(g: PoolGeometry, x: Float32Array, y: Float32Array, indices: Int32Array | null): void {
+function maxPool2dForward(
+  g: PoolGeometry,
+  x: Float32Array,
+  y: Float32Array,
+  indices: Int32Array | null,
+): void {
   const { planes, h, w, oh, ow } = g;
   const [kh, kw] = g.kernel;
   const [sh, sw] = g.stride;

@@ -32,14 +32,31 @@ interface Staging {
 /** An Int32Array's bytes seen as floats: TypedArray.set between arrays of one type copies bytes unchanged. */
 const bits = (a: Int32Array) => new Float32Array(a.buffer, a.byteOffset, a.length);
 
+/** An output's length to stage, or null (address 0) when it is not wanted. */
+const len = (a: { length: number } | null) => (a === null ? null : a.length);
+
 export function wasmNormPool(core: Staging): NormPoolOps {
   const ex = core.ex;
   const pg = new Int32Array(POOL_FIELDS);
   return {
     batchNormForward(g, x, w, b, rm, rv, training, momentum, eps, y, sm, si) {
       const p = core.stage([x, w, b, rm, rv, y.length, sm.length, si.length]);
-      ex.cl_batch_norm_forward(g.n, g.c, g.inner, p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, training ? 1 : 0, momentum, eps,
-        p[5]!, p[6]!, p[7]!);
+      ex.cl_batch_norm_forward(
+        g.n,
+        g.c,
+        g.inner,
+        p[0]!,
+        p[1]!,
+        p[2]!,
+        p[3]!,
+        p[4]!,
+        training ? 1 : 0,
+        momentum,
+        eps,
+        p[5]!,
+        p[6]!,
+        p[7]!,
+      );
       core.unstage(p[5]!, y);
       core.unstage(p[6]!, sm);
       core.unstage(p[7]!, si);
@@ -47,15 +64,27 @@ export function wasmNormPool(core: Staging): NormPoolOps {
       if (training && rv !== null) core.unstage(p[4]!, rv);
     },
     batchNormBackward(g, x, gy, w, sm, si, training, gx, gw, gb) {
-      const p = core.stage([x, gy, w, sm, si, gx && gx.length, gw && gw.length, gb && gb.length]);
-      ex.cl_batch_norm_backward(g.n, g.c, g.inner, p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, training ? 1 : 0, p[5]!, p[6]!,
-        p[7]!);
+      const p = core.stage([x, gy, w, sm, si, len(gx), len(gw), len(gb)]);
+      ex.cl_batch_norm_backward(
+        g.n,
+        g.c,
+        g.inner,
+        p[0]!,
+        p[1]!,
+        p[2]!,
+        p[3]!,
+        p[4]!,
+        training ? 1 : 0,
+        p[5]!,
+        p[6]!,
+        p[7]!,
+      );
       if (gx !== null) core.unstage(p[5]!, gx);
       if (gw !== null) core.unstage(p[6]!, gw);
       if (gb !== null) core.unstage(p[7]!, gb);
     },
     maxPool2dForward(g, x, y, idx) {
-      const [px, py, pi] = core.stage([x, y.length, idx && idx.length]);
+      const [px, py, pi] = core.stage([x, y.length, len(idx)]);
       ex.cl_max_pool2d_forward(core.geometry(poolFields(g, pg)), px!, py!, pi!);
       core.unstage(py!, y);
       if (idx !== null) core.unstage(pi!, bits(idx));
@@ -88,15 +117,29 @@ export function wasmNormPool(core: Staging): NormPoolOps {
     interpolate2dForward(g, x, y) {
       const [px, py] = core.stage([x, y.length]);
       const mode = g.mode === 'bilinear' ? 1 : 0;
-      ex.cl_interpolate2d_forward(core.geometry(resampleFields(g, pg)), mode, g.alignCorners ? 1 : 0, g.scaleH,
-        g.scaleW, px!, py!);
+      ex.cl_interpolate2d_forward(
+        core.geometry(resampleFields(g, pg)),
+        mode,
+        g.alignCorners ? 1 : 0,
+        g.scaleH,
+        g.scaleW,
+        px!,
+        py!,
+      );
       core.unstage(py!, y);
     },
     interpolate2dBackward(g, gy, gx) {
       const [pgy, pgx] = core.stage([gy, gx.length]);
       const mode = g.mode === 'bilinear' ? 1 : 0;
-      ex.cl_interpolate2d_backward(core.geometry(resampleFields(g, pg)), mode, g.alignCorners ? 1 : 0, g.scaleH,
-        g.scaleW, pgy!, pgx!);
+      ex.cl_interpolate2d_backward(
+        core.geometry(resampleFields(g, pg)),
+        mode,
+        g.alignCorners ? 1 : 0,
+        g.scaleH,
+        g.scaleW,
+        pgy!,
+        pgx!,
+      );
       core.unstage(pgx!, gx);
     },
     stridedCopy,

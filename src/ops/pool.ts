@@ -107,7 +107,6 @@ export interface AvgPoolOptions extends Omit<PoolOptions, 'dilation'> {
 /** Mean over each window; padded zeros count in the divisor unless countIncludePad is false (PyTorch's rule). */
 export function avgPool2d(x: Tensor, kernelSize: IntOrTuple, opts: AvgPoolOptions = {}): Tensor {
   const pl = planPool('avgPool2d', x, kernelSize, { ...opts, dilation: 1 });
-  const { n, c, h, w, oh, ow, k, s, p } = pl;
   const includePad = opts.countIncludePad ?? true;
   const divisorOverride = opts.divisorOverride ?? null;
   if (divisorOverride !== null && (!Number.isInteger(divisorOverride) || divisorOverride <= 0)) {

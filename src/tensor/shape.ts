@@ -354,8 +354,7 @@ export function pad(x: Tensor, pads: number[], mode: PadMode = 'constant', value
         `pad: circular padding (${before}, ${after}) must not exceed dim ${d}'s size ${n}`,
       );
     }
-    if (n === 0)
-      throw new ArgumentError(`pad: ${mode} padding needs a non-empty dim ${d}`);
+    if (n === 0) throw new ArgumentError(`pad: ${mode} padding needs a non-empty dim ${d}`);
     maps[d] = Int32Array.from({ length: before + n + after }, (_, j) => {
       const i = j - before;
       if (i >= 0 && i < n) return i;

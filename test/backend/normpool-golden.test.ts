@@ -99,10 +99,21 @@ function run(c: Case, ins: Record<string, Tensor>): { y: Tensor; stats?: [Tensor
       return { y: permute(x, a.dims as number[]) };
     case 'slice':
       return {
-        y: slice(x, a.dim as number, a.start as number, (a.end as number | null) ?? undefined, a.step as number),
+        y: slice(
+          x,
+          a.dim as number,
+          a.start as number,
+          (a.end as number | null) ?? undefined,
+          a.step as number,
+        ),
       };
     case 'cat':
-      return { y: cat(Object.keys(ins).map((k) => ins[k]!), a.dim as number) };
+      return {
+        y: cat(
+          Object.keys(ins).map((k) => ins[k]!),
+          a.dim as number,
+        ),
+      };
     case 'pad':
       return { y: pad(x, a.pads as number[], 'constant', a.value as number) };
   }

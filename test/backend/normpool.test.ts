@@ -213,7 +213,16 @@ describe.each(fast)('%s', (name) => {
     ['pad interior', [2, 3, 4], 0, [12, 4, 1], 7, [30, 6, 1], 24, 67],
     ['scalar', [], 3, [], 1, [], 4, 2],
     ['empty', [2, 0, 3], 0, [0, 3, 1], 0, [0, 3, 1], 1, 1],
-    ['threaded NCHW→NHWC', [16, 28, 28, 160], 0, [125440, 28, 1, 784], 0, [125440, 4480, 160, 1], 2007040, 2007040],
+    [
+      'threaded NCHW→NHWC',
+      [16, 28, 28, 160],
+      0,
+      [125440, 28, 1, 784],
+      0,
+      [125440, 4480, 160, 1],
+      2007040,
+      2007040,
+    ],
   ] as [string, number[], number, number[], number, number[], number, number][])(
     'stridedCopy %s',
     (_label, shape, so, ss, dOff, ds, srcLen, dstLen) => {
