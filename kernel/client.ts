@@ -68,15 +68,17 @@ const STDERR_TAIL_CHARS = 4096;
 const live = new Set<KernelClient>();
 
 export class KernelClient {
-  private readonly shell = new zmq.Dealer();
-  private readonly control = new zmq.Dealer();
-  private readonly iopub = new zmq.Subscriber();
+  // linger 0: what is still queued when the client closes (heartbeat pings to a dead kernel) is dropped, so the
+  // runner's own exit never waits on it.
+  private readonly shell = new zmq.Dealer({ linger: 0 });
+  private readonly control = new zmq.Dealer({ linger: 0 });
+  private readonly iopub = new zmq.Subscriber({ linger: 0 });
   private readonly shellQueue = new SendQueue(this.shell, () => {});
   private readonly controlQueue = new SendQueue(this.control, () => {});
   private readonly session = randomUUID();
   private readonly waiters = new Map<string, (m: Message) => void>();
   private readonly iopubListeners = new Map<string, (m: Message) => void>();
-  private readonly heartbeat = new zmq.Dealer();
+  private readonly heartbeat = new zmq.Dealer({ linger: 0 });
   private process: ChildProcess | null = null;
   private dir = '';
   private file = '';

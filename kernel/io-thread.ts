@@ -66,10 +66,40 @@ function sendIopub(msgType: string, content: Record<string, unknown>, parent: Me
   );
 }
 
-const streams = new StreamCoalescer((name, text) => sendIopub('stream', { name, text }, currentParent));
+const streams = new StreamCoalescer((name, text) => {
+  flushUpdates();
+  sendIopub('stream', { name, text }, currentParent);
+});
+
+/**
+ * Pending `update_display_data` by display id. An update replaces the whole output, so of a burst of updates to
+ * one id (a progress bar updated in a loop) only the last needs to travel: they are held a few milliseconds and
+ * flushed before any other message, which keeps the order a frontend sees.
+ */
+const pendingUpdates = new Map<string, Record<string, unknown>>();
+let updateTimer: NodeJS.Timeout | null = null;
+
+function flushUpdates(): void {
+  if (updateTimer) clearTimeout(updateTimer);
+  updateTimer = null;
+  if (pendingUpdates.size === 0) return;
+  const updates = [...pendingUpdates.values()];
+  pendingUpdates.clear();
+  for (const content of updates) sendIopub('update_display_data', content, currentParent);
+}
+
+function queueUpdate(content: Record<string, unknown>): void {
+  const id = (content.transient as { display_id?: unknown } | undefined)?.display_id;
+  if (typeof id !== 'string') return publish('update_display_data', content, currentParent);
+  streams.flush();
+  pendingUpdates.delete(id);
+  pendingUpdates.set(id, content);
+  updateTimer ??= setTimeout(flushUpdates, 5);
+}
 
 function publish(msgType: string, content: Record<string, unknown>, parent: Message | null): void {
   streams.flush();
+  flushUpdates();
   sendIopub(msgType, content, parent);
 }
 
@@ -171,6 +201,7 @@ port.on('message', (m: FromEngine) => {
     case 'exit': {
       shuttingDown = true;
       streams.flush();
+      flushUpdates();
       // What is already queued (the cell's last output) goes out first, within a bound.
       const done = new Int32Array(m.done);
       const finish = () => {
@@ -190,6 +221,7 @@ port.on('message', (m: FromEngine) => {
       break;
     case 'reply':
       streams.flush();
+      flushUpdates();
       pending.get(m.id)?.(m.content);
       pending.delete(m.id);
       break;
@@ -197,7 +229,8 @@ port.on('message', (m: FromEngine) => {
       streams.write(m.name, m.text);
       break;
     case 'iopub':
-      publish(m.msgType, m.content, currentParent);
+      if (m.msgType === 'update_display_data') queueUpdate(m.content);
+      else publish(m.msgType, m.content, currentParent);
       break;
     case 'input': {
       const request = currentShellRequest;

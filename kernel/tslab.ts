@@ -8,8 +8,10 @@
  * converted code assigns each top-level binding to the shared `exports` right after its statement, so the
  * bindings assigned before a throw are the ones the next cell may see, and only their declarations are committed.
  */
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import Module from 'node:module';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
 import { installOverlay, type OverlayTargets } from './overlay.js';
@@ -117,8 +119,47 @@ interface Converter {
   close(): void;
 }
 
+let saveCompileCache = () => {};
+
+/**
+ * tslab's TypeScript (9 MB of JavaScript), loaded through a V8 code cache kept in the temporary folder: compiling
+ * it, and the compiler functions a first cell runs, is a large part of a kernel's start-up. The cache is written
+ * once, after the warm-up cell, so it holds those functions compiled; V8 rejects a cache from another Node or
+ * other flags, and the module is then compiled as usual.
+ */
 export function typescript(): TsModule {
-  return require('@tslab/typescript-for-tslab') as TsModule;
+  const file = require.resolve('@tslab/typescript-for-tslab');
+  if (require.cache[file]) return require(file) as TsModule;
+  const cacheFile = path.join(
+    tmpdir(),
+    `convlab-typescript-${typescriptVersion()}-${process.version}-${process.arch}.v8cache`,
+  );
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData });
+  const mod = new Module(file);
+  mod.filename = file;
+  mod.paths = (Module as unknown as { _nodeModulePaths(d: string): string[] })._nodeModulePaths(path.dirname(file));
+  script.runInThisContext().call(mod.exports, mod.exports, createRequire(file), mod, file, path.dirname(file));
+  mod.loaded = true;
+  require.cache[file] = mod;
+  if (cachedData === undefined || script.cachedDataRejected) {
+    saveCompileCache = () => {
+      saveCompileCache = () => {};
+      const tmp = `${cacheFile}.${process.pid}`;
+      try {
+        writeFileSync(tmp, script.createCachedData());
+        renameSync(tmp, cacheFile);
+      } catch {
+        rmSync(tmp, { force: true });
+      }
+    };
+  }
+  return mod.exports as TsModule;
 }
 
 export function typescriptVersion(): string {
@@ -338,6 +379,7 @@ export async function createTsRepl(o: TsReplOptions): Promise<TsRepl> {
     locals,
     warm(src) {
       node.convert(prevDecl, src);
+      saveCompileCache();
     },
   };
 }
