@@ -72,14 +72,17 @@ void cl_gemm_core(const cl_config* cfg, int m, int k, int n0, int n1, const cl_m
   int mr = small ? cfg->mr_small : cfg->mr, nr = cfg->nr, kcMax = cfg->kc;
   float* apack = ws;
   float* bpack = ws + (size_t)round_up(m, cfg->mr) * kcMax;
+  /* Row blocks start on a panel boundary (the panel of row i0 is at i0·kc): CL_MC rounded down to a multiple of mr,
+   * since 128 is not one of 6 or 5 (the AVX2, SSE2 and WebAssembly tiles), whose rows past 128 read shifted panels. */
+  int mc = CL_MC / mr * mr;
   for (int k0 = 0; k0 < k; k0 += kcMax) {
     int kc = k - k0 < kcMax ? k - k0 : kcMax;
     cl_pack_a(a, m, k0, kc, mr, alpha, apack);
     for (int nb = n0; nb < n1; nb += CL_NC) {
       int nc = n1 - nb < CL_NC ? n1 - nb : CL_NC;
       pack(bsrc, k0, kc, nb, nc, nr, bpack);
-      for (int mb = 0; mb < m; mb += CL_MC) {
-        int me = m - mb < CL_MC ? m : mb + CL_MC;
+      for (int mb = 0; mb < m; mb += mc) {
+        int me = m - mb < mc ? m : mb + mc;
         for (int j0 = 0; j0 < nc; j0 += nr) {
           const float* bs = bpack + (size_t)j0 * kc;
           size_t cols = (size_t)(nc - j0 < nr ? nc - j0 : nr);

@@ -51,6 +51,9 @@ describe.each(variants())('%s', (_name, enter, leave) => {
     [false, true, 13, 8, 300],
     [true, true, 5, 65, 3],
     [false, false, 64, 200, 70],
+    // More rows than one row block (128), with tiles of 6 or 5 rows that do not divide it.
+    [true, false, 300, 10, 8],
+    [false, false, 301, 33, 20],
   ])('gemm transA=%s transB=%s m=%i n=%i k=%i', (ta, tb, m, n, k) => {
     const lda = (ta ? m : k) + 3;
     const ldb = (tb ? k : n) + 2;
