@@ -27,7 +27,7 @@ import {
   Involution,
   LeakyReLU,
   Linear,
-  type Module,
+  Module,
   manualSeed,
   MobileNetV1,
   normalizeAdjacency,
@@ -208,6 +208,17 @@ describe('exportOnnx runs in onnxruntime-node with convlab’s outputs', () => {
 });
 
 describe('exportOnnx refuses what it cannot express, by name', () => {
+  it('a layer it does not know, and circular padding', () => {
+    class Custom extends Module {
+      forward(x: Tensor): Tensor {
+        return x.mul(2);
+      }
+    }
+    expect(() => exportOnnx(new Custom(), [1, 2])).toThrow(/exportOnnx: Custom has no ONNX form here/);
+    expect(() =>
+      exportOnnx(new Conv2d(2, 2, 3, { padding: 1, paddingMode: 'circular' }), [1, 2, 5, 5]),
+    ).toThrow(/Conv paddingMode 'circular' has no ONNX Pad mode/);
+  });
   for (const [layer, pattern] of [
     [new GCNConv(4, 4), /GCNConv takes the node features and the adjacency: give two input shapes/],
     [
