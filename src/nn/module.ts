@@ -22,10 +22,13 @@ export class Parameter extends Tensor {
     super(data, shape, { requiresGrad });
   }
 
-  /** A parameter sharing `t`'s values (no copy). */
+  /**
+   * A parameter with `t`'s values, copied into memory of its own: `t` may be an op output whose buffer a scope
+   * returns to the storage pool, which must never back a parameter.
+   */
   static from(t: Tensor, requiresGrad = true): Parameter {
     if (!(t instanceof Tensor)) throw new ArgumentError(`Parameter.from: expected a Tensor, got ${typeof t}`);
-    return new Parameter(t.data, t.shape, requiresGrad);
+    return new Parameter(new Float32Array(t.data), t.shape, requiresGrad);
   }
 }
 
@@ -77,8 +80,9 @@ export abstract class Module {
   }
 
   /**
-   * Assigns a parameter field, as register_parameter; a plain tensor is wrapped as `nn.Parameter(t)` does (sharing
-   * its values, requiring grad).
+   * Assigns a parameter field, as register_parameter; a plain tensor becomes a Parameter with a copy of its values
+   * that requires grad, as `nn.Parameter(t)` (which shares them; a copy here keeps pooled op outputs out of the
+   * module's state).
    */
   registerParameter(name: string, value: Tensor | null): void {
     if (value !== null && !(value instanceof Tensor))
