@@ -54,6 +54,10 @@ describe.each(variants())('%s', (_name, enter, leave) => {
     // More rows than one row block (128), with tiles of 6 or 5 rows that do not divide it.
     [true, false, 300, 10, 8],
     [false, false, 301, 33, 20],
+    // A Linear layer on a test set: several row blocks and several passes over k, split over threads by rows.
+    [false, false, 1730, 10, 784],
+    [false, true, 1730, 10, 784],
+    [true, true, 403, 17, 1568],
   ])('gemm transA=%s transB=%s m=%i n=%i k=%i', (ta, tb, m, n, k) => {
     const lda = (ta ? m : k) + 3;
     const ldb = (tb ? k : n) + 2;
