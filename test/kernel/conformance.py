@@ -337,6 +337,11 @@ class ConvlabKernelTests(jkt.KernelTests):
         self.assertRegex(c["language_info"]["version"], r"^\d+\.\d+")
 
     def test_heartbeat(self):
+        # is_beating reports the last one-second ping cycle; a cycle that began before the kernel bound its
+        # sockets reads False until the next one completes.
+        deadline = time.time() + 5
+        while not self.kc.hb_channel.is_beating() and time.time() < deadline:
+            time.sleep(0.1)
         self.assertTrue(self.kc.hb_channel.is_beating())
 
 
