@@ -113,9 +113,13 @@ void cl_tune_malloc(void) {
 #endif
 }
 
+static int serial; /* calls into the addon are serialized (addon.c), so a plain counter */
+
+void cl_serial(int delta) { serial += delta; }
+
 void cl_parallel_for(int tasks, cl_task_fn fn, void* ctx) {
   int t = cl_threads();
-  if (t == 1 || tasks <= 1) {
+  if (t == 1 || tasks <= 1 || serial > 0) {
     for (int i = 0; i < tasks; i++) fn(ctx, i, 0);
     return;
   }

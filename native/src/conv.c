@@ -526,7 +526,20 @@ size_t cl_forward_ws_per(const cl_geom* g) {
   return cl_gemm_core_workspace(cl_current(), g->k / g->groups);
 }
 
+static void conv_forward(const cl_geom* g, const float* x, const float* w, const float* bias, float* y, float* ws);
+
+double cl_conv_flops(const cl_geom* g) {
+  return 2.0 * g->n * g->k * cl_plane(g->out) * (g->c / g->groups) * cl_ksize(g);
+}
+
 void cl_conv_forward(const cl_geom* g, const float* x, const float* w, const float* bias, float* y, float* ws) {
+  int serial = cl_conv_flops(g) < CL_PARALLEL_MIN_FLOPS;
+  cl_serial(serial);
+  conv_forward(g, x, w, bias, y, ws);
+  cl_serial(-serial);
+}
+
+static void conv_forward(const cl_geom* g, const float* x, const float* w, const float* bias, float* y, float* ws) {
   conv_job j = {g, x, w, bias, 0, y, ws, cl_forward_ws_per(g), 1};
   if (cl_is_depthwise(g)) {
     cl_parallel_for(g->n * g->k, dw_forward_task, &j);

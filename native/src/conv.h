@@ -34,6 +34,8 @@ typedef struct {
 static inline int cl_plane(const int* s) { return s[0] * s[1] * s[2]; }
 static inline int cl_ksize(const cl_geom* g) { return g->kernel[0] * g->kernel[1] * g->kernel[2]; }
 int cl_is_pointwise(const cl_geom* g);
+/* Multiply-adds × 2 of the forward (each gradient costs as much). */
+double cl_conv_flops(const cl_geom* g);
 /* Depthwise fast path: 2-D, stride 1, one input channel per group. */
 int cl_is_depthwise(const cl_geom* g);
 /* The zero-padded plane a stride-1 kernel reads: height oH + dH(kH−1), width oW + dW(kW−1). */

@@ -248,7 +248,24 @@ static size_t col2im_ws_per(const cl_geom* g) {
 }
 
 
+static void backward_data(const cl_geom* g, const float* gy, const float* w, float* gx, float* ws);
+static void backward_filter(const cl_geom* g, const float* x, const float* gy, float* gw, float* ws);
+
 void cl_conv_backward_data(const cl_geom* g, const float* gy, const float* w, float* gx, float* ws) {
+  int serial = cl_conv_flops(g) < CL_PARALLEL_MIN_FLOPS;
+  cl_serial(serial);
+  backward_data(g, gy, w, gx, ws);
+  cl_serial(-serial);
+}
+
+void cl_conv_backward_filter(const cl_geom* g, const float* x, const float* gy, float* gw, float* ws) {
+  int serial = cl_conv_flops(g) < CL_PARALLEL_MIN_FLOPS;
+  cl_serial(serial);
+  backward_filter(g, x, gy, gw, ws);
+  cl_serial(-serial);
+}
+
+static void backward_data(const cl_geom* g, const float* gy, const float* w, float* gx, float* ws) {
   cl_geom f;
   if (flip_geom(g, &f)) {
     flip_weight(g, w, ws);
@@ -444,7 +461,7 @@ static void dots_backward_filter(const cl_geom* g, const float* x, const float* 
   cl_parallel_for(g->groups * j.parts, dots_task, &j);
 }
 
-void cl_conv_backward_filter(const cl_geom* g, const float* x, const float* gy, float* gw, float* ws) {
+static void backward_filter(const cl_geom* g, const float* x, const float* gy, float* gw, float* ws) {
   if (dots_ok(g)) {
     dots_backward_filter(g, x, gy, gw, ws);
     return;

@@ -71,6 +71,11 @@ const cl_config* cl_current(void);
 typedef void (*cl_task_fn)(void* ctx, int task, int thread);
 void cl_parallel_for(int tasks, cl_task_fn fn, void* ctx);
 int cl_threads(void);
+/* While the count is positive (cl_serial(+1) … cl_serial(-1)), cl_parallel_for runs every task on the caller: work
+ * too small to pay for waking another thread. */
+void cl_serial(int delta);
+/* Below this many floating-point operations an op runs on one thread (a hand-off costs microseconds). */
+#define CL_PARALLEL_MIN_FLOPS 2e6
 
 size_t cl_gemm_workspace(int m, int n, int k);
 void cl_gemm(int transA, int transB, int m, int n, int k, float alpha, const float* a, int lda, const float* b,

@@ -34,8 +34,12 @@ __attribute__((export_name("cl_alloc"))) void* cl_alloc(size_t bytes) {
 __attribute__((export_name("cl_set_threads"))) void cl_set_threads(int n) { threads = n < 1 ? 1 : n; }
 int cl_threads(void) { return threads; }
 
+static int serial;
+
+void cl_serial(int delta) { serial += delta; }
+
 void cl_parallel_for(int tasks, cl_task_fn fn, void* ctx) {
-  if (threads == 1 || tasks <= 1)
+  if (threads == 1 || tasks <= 1 || serial > 0)
     for (int i = 0; i < tasks; i++) fn(ctx, i, 0);
   else
     js_parallel_for(tasks, fn, ctx);
