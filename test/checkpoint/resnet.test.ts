@@ -4,15 +4,22 @@
  * and give torchvision's logits within 1e-5 of their scale. The checkpoints are about 100 MB each, so they are
  * not committed: test/checkpoint/generate.py writes them into a temporary folder when Debian's PyTorch is
  * installed (/usr/bin/python3 with torch and torchvision); without it these tests are skipped and say why.
- * The forward pass runs on the plain TypeScript backend, the reference the fast backends are checked against,
- * so this test is about the checkpoint and the model definitions.
+ * The forward pass runs on the ts backend (the reference) and on the backend convlab selects by default.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCheckpoint, noGrad, resnet50, resnext50_32x4d, tensor, withBackend } from '../../src/index.js';
+import {
+  getBackend,
+  loadCheckpoint,
+  noGrad,
+  resnet50,
+  resnext50_32x4d,
+  tensor,
+  withBackend,
+} from '../../src/index.js';
 
 const PYTHON = '/usr/bin/python3';
 const hasTorch = spawnSync(PYTHON, ['-c', 'import torch, torchvision'], { stdio: 'ignore' }).status === 0;
@@ -39,19 +46,23 @@ describe.skipIf(!hasTorch)(
       ['resnext50_32x4d', resnext50_32x4d],
     ] as const) {
       for (const format of ['pt', 'safetensors']) {
-        it(`${name} from .${format}: strict load, logits within 1e-5 of their scale`, () => {
+        it(`${name} from .${format}: strict load, logits within 1e-5 of their scale on ts and the default backend`, () => {
           const model = make();
           model.loadStateDict(loadCheckpoint(join(dir, `${name}.${format}`)));
           model.eval();
           const { input, output } = manifest.models[name];
-          const y = withBackend('ts', () => noGrad(() => model.forward(tensor(input.data, input.shape))));
-          expect(y.shape).toEqual(output.shape);
           const expected = output.data as number[];
           const scale = Math.max(...expected.map(Math.abs));
-          const worst = Math.max(...expected.map((e, i) => Math.abs(y.data[i]! - e)));
-          expect(worst / scale).toBeLessThanOrEqual(1e-5);
           const argmax = (a: ArrayLike<number>) => Array.from(a).indexOf(Math.max(...Array.from(a)));
-          expect(argmax(y.data)).toBe(argmax(expected));
+          for (const backend of new Set(['ts', getBackend().name] as const)) {
+            const y = withBackend(backend, () =>
+              noGrad(() => model.forward(tensor(input.data, input.shape))),
+            );
+            expect(y.shape).toEqual(output.shape);
+            const worst = Math.max(...expected.map((e, i) => Math.abs(y.data[i]! - e)));
+            expect(worst / scale, backend).toBeLessThanOrEqual(1e-5);
+            expect(argmax(y.data), backend).toBe(argmax(expected));
+          }
         }, 120_000);
       }
     }
