@@ -69,6 +69,7 @@ const exportsList = [
   'cl_adaptive_avg_pool2d_backward',
   'cl_interpolate2d_forward',
   'cl_interpolate2d_backward',
+  'cl_strided_copy',
   'cl_binary',
   'cl_unary',
   'cl_unary_backward',

@@ -210,6 +210,7 @@ describe.each(fast)('%s', (name) => {
     ['large transpose', [300, 257], 0, [1, 300], 0, [257, 1], 300 * 257, 300 * 257],
     ['slice with step into an offset', [3, 4], 5, [10, 2], 2, [4, 1], 40, 14],
     ['cat part', [2, 3, 6], 0, [18, 6, 1], 6, [42, 6, 1], 36, 84],
+    ['scatter into a stepped slice (keeps what lies between)', [3, 4], 0, [4, 1], 1, [10, 2], 12, 40],
     ['pad interior', [2, 3, 4], 0, [12, 4, 1], 7, [30, 6, 1], 24, 67],
     ['scalar', [], 3, [], 1, [], 4, 2],
     ['empty', [2, 0, 3], 0, [0, 3, 1], 0, [0, 3, 1], 1, 1],
