@@ -31,8 +31,9 @@ export type StagedPrimitive = 'binary' | 'reduce' | 'softmax' | `unary:${UnaryOp
  * Measured on 64×16×28×28 (802,816 floats), the JavaScript loop against the staged module call alternately in one
  * process, medians of 15, on a loaded 2-core Zen 3: add 10.5 vs 3.5 ms, bias add 7.3 vs 1.5, relu 2.3 vs 0.8, its
  * gradient 6.0 vs 1.8, sigmoid 35 vs 7.4, sum over (0,2,3) 1.15 vs 0.39, max along a dim 10.6 vs 7.3, softmax of
- * [6272, 128] 76 vs 12, and of [64, 10] 0.028 vs 0.016: the copies cost less than the JavaScript loops lose to the
- * vector code, so every primitive with a C kernel is staged. The nll and the optimizer updates stay in JavaScript
+ * [6272, 128] 76 vs 12, and of [64, 10] 0.028 vs 0.016. Medians swing with the machine's load; the minima of 31
+ * in a second run agree (add 1.9 vs 1.5 ms, relu 1.5 vs 0.9, sigmoid 19 vs 2.5, sum 1.0 vs 0.4). The copies cost
+ * less than the JavaScript loops lose to the vector code, so every primitive with a C kernel is staged. The nll and the optimizer updates stay in JavaScript
  * (tiny here, and SGD/Adam would copy four arrays in and three out), as does pow (no C kernel).
  */
 const STAGED = new Set<StagedPrimitive>([
