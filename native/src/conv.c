@@ -174,6 +174,79 @@ static void dw_forward_task(void* ctx, int task, int thread) {
                 y + (size_t)oh * g->out[2]);
 }
 
+/*
+ * Depthwise with stride: the zero-padded input plane split into its sH × sW phases, phase (a, b) holding the padded
+ * rows a, a + sH, … and columns b, b + sW, …, one after another in the workspace. Tap (kh, kw) of output (oh, ow)
+ * reads padded row oh·sH + kh·dH = (oh + q)·sH + a, so it is row oh + q of a phase plane: each output row is then a
+ * stride-1 depthwise row (the dw_row kernels) with one offset per tap into the phases. Through the per-group GEMM
+ * (one output channel, nine taps) MobileNet's stride-2 layers ran at 1 GFLOP/s.
+ */
+static int is_depthwise_strided(const cl_geom* g) {
+  return g->c == g->groups && g->in[0] == 1 && g->out[0] == 1 && g->kernel[0] == 1 && g->pad[0] == 0 &&
+         (g->stride[1] > 1 || g->stride[2] > 1) && g->kernel[1] * g->kernel[2] <= 64;
+}
+
+/* Rows and columns of a phase plane (columns with room for a kernel reading a vector past the row's end). */
+static int phase_h(const cl_geom* g) {
+  int hp = (g->out[1] - 1) * g->stride[1] + g->dil[1] * (g->kernel[1] - 1) + 1;
+  return (hp + g->stride[1] - 1) / g->stride[1];
+}
+static int phase_w(const cl_geom* g) {
+  int wp = (g->out[2] - 1) * g->stride[2] + g->dil[2] * (g->kernel[2] - 1) + 1;
+  return (wp + g->stride[2] - 1) / g->stride[2] + 16;
+}
+static size_t phases_floats(const cl_geom* g) {
+  return (size_t)g->stride[1] * g->stride[2] * phase_h(g) * phase_w(g) + 16;
+}
+
+static void dw_strided_task(void* ctx, int task, int thread) {
+  conv_job* j = ctx;
+  const cl_geom* g = j->g;
+  const cl_config* cfg = cl_current();
+  int n = task / g->k, k = task % g->k, kg = g->k / g->groups, c = k / kg;
+  int sH = g->stride[1], sW = g->stride[2], ph = phase_h(g), pw = phase_w(g);
+  size_t pplane = (size_t)ph * pw;
+  float* phases = j->ws + (size_t)thread * j->wsPer;
+  const float* x = j->x + ((size_t)n * g->c + c) * cl_plane(g->in);
+  for (int a = 0; a < sH; a++)
+    for (int b = 0; b < sW; b++) {
+      float* dst = phases + (size_t)(a * sW + b) * pplane;
+      for (int i = 0; i < ph; i++) {
+        float* row = dst + (size_t)i * pw;
+        int ih = i * sH + a - g->pad[1];
+        if (ih < 0 || ih >= g->in[1]) {
+          memset(row, 0, (size_t)pw * sizeof(float));
+          continue;
+        }
+        /* Columns jw read input column jw·sW + b − pad: zeros before the first in range and after the last. */
+        const float* src = x + (size_t)ih * g->in[2] + b - g->pad[2];
+        int lo = g->pad[2] - b > 0 ? (g->pad[2] - b + sW - 1) / sW : 0;
+        int hi = (g->in[2] - 1 + g->pad[2] - b) / sW + 1;
+        if (lo > pw) lo = pw;
+        if (hi > pw) hi = pw;
+        if (hi < lo) hi = lo;
+        int jw = 0;
+        for (; jw < lo; jw++) row[jw] = 0.0f;
+        if (sW == 2)
+          for (; jw < hi; jw++) row[jw] = src[2 * jw];
+        else
+          for (; jw < hi; jw++) row[jw] = src[jw * sW];
+        for (; jw < pw; jw++) row[jw] = 0.0f;
+      }
+    }
+  ptrdiff_t off[64];
+  int taps = g->kernel[1] * g->kernel[2];
+  for (int t = 0; t < taps; t++) {
+    int rh = (t / g->kernel[2]) * g->dil[1], rw = (t % g->kernel[2]) * g->dil[2];
+    off[t] = (ptrdiff_t)((rh % sH) * sW + rw % sW) * (ptrdiff_t)pplane + (ptrdiff_t)(rh / sH) * pw + rw / sW;
+  }
+  float bias = j->bias ? j->bias[k] : 0.0f;
+  float* y = j->y + ((size_t)n * g->k + k) * cl_plane(g->out);
+  for (int oh = 0; oh < g->out[1]; oh++)
+    cfg->dw_row((size_t)g->out[2], (size_t)taps, j->w + (size_t)k * taps, off, phases + (size_t)oh * pw, bias,
+                y + (size_t)oh * g->out[2]);
+}
+
 static void narrow_forward_task(void* ctx, int task, int thread) {
   conv_job* j = ctx;
   const cl_geom* g = j->g;
@@ -514,6 +587,7 @@ int cl_parts_for(int items, int strips) {
 }
 
 size_t cl_forward_workspace(const cl_geom* g) {
+  if (is_depthwise_strided(g)) return phases_floats(g) * cl_threads();
   if (!cl_is_depthwise(g) && !is_narrow(g) && batched_ok(g))
     return batched_out_floats(g) + cl_gemm_core_workspace(cl_current(), g->k / g->groups) * cl_threads();
   if (cl_shifted_ok(g)) return shifted_ws_shared(g, cl_current()) + shifted_ws_per(g, cl_current()) * cl_threads();
@@ -543,6 +617,11 @@ static void conv_forward(const cl_geom* g, const float* x, const float* w, const
   conv_job j = {g, x, w, bias, 0, y, ws, cl_forward_ws_per(g), 1};
   if (cl_is_depthwise(g)) {
     cl_parallel_for(g->n * g->k, dw_forward_task, &j);
+    return;
+  }
+  if (is_depthwise_strided(g)) {
+    j.wsPer = phases_floats(g);
+    cl_parallel_for(g->n * g->k, dw_strided_task, &j);
     return;
   }
   if (is_narrow(g)) {

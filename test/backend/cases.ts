@@ -104,6 +104,20 @@ export const convCases: [string, ConvGeometry][] = [
     geometry(1, 6, 8, [1, 16, 16], [1, 4, 4], { stride: [1, 2, 2], padding: [0, 1, 1] }),
   ],
   ['prime sizes', geometry(3, 7, 11, [1, 13, 17], [1, 3, 3], { padding: [0, 1, 1] })],
+  // Strided depthwise: phase planes and the stride-1 row kernels.
+  [
+    'depthwise stride 2, multiplier 2, dilated, batch 2',
+    geometry(2, 3, 6, [1, 23, 19], [1, 3, 3], {
+      groups: 3,
+      padding: [0, 2, 1],
+      stride: [1, 2, 2],
+      dilation: [1, 2, 1],
+    }),
+  ],
+  [
+    'depthwise stride 3×1, 5×2 kernel, wide',
+    geometry(1, 4, 4, [1, 16, 41], [1, 5, 2], { groups: 4, padding: [0, 2, 0], stride: [1, 3, 1] }),
+  ],
   // Small maps of a batch run as one GEMM over every image (forward, and the filter gradient everywhere).
   ['batch of 4×4 maps', geometry(4, 5, 7, [1, 4, 4], [1, 3, 3], { padding: [0, 1, 1] })],
   ['batch of 7×7 maps, 1×1', geometry(5, 9, 6, [1, 7, 7], [1, 1, 1])],
