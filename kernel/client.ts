@@ -423,7 +423,11 @@ export class KernelClient {
     const proc = this.process;
     if (!proc) return;
     if (!this.deathError) {
-      await Promise.race([this.request('control', 'shutdown_request', { restart }).reply, sleep(2000), this.death]);
+      await Promise.race([
+        this.request('control', 'shutdown_request', { restart }).reply,
+        sleep(2000),
+        this.death,
+      ]);
       await Promise.race([this.death, sleep(3000)]);
       if (!this.deathError) {
         proc.kill('SIGKILL');

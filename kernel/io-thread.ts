@@ -90,7 +90,10 @@ function flushUpdates(): void {
 
 function queueUpdate(content: Record<string, unknown>): void {
   const id = (content.transient as { display_id?: unknown } | undefined)?.display_id;
-  if (typeof id !== 'string') return publish('update_display_data', content, currentParent);
+  if (typeof id !== 'string') {
+    publish('update_display_data', content, currentParent);
+    return;
+  }
   streams.flush();
   pendingUpdates.delete(id);
   pendingUpdates.set(id, content);

@@ -76,7 +76,13 @@ export interface TsReplOptions extends Omit<OverlayTargets, 'globalsDts'> {
 interface TsModule {
   version: string;
   sys: Parameters<typeof installOverlay>[0] & { getCurrentDirectory(): string };
-  createSourceFile(name: string, text: string, target: number, setParents?: boolean, kind?: number): SourceFile;
+  createSourceFile(
+    name: string,
+    text: string,
+    target: number,
+    setParents?: boolean,
+    kind?: number,
+  ): SourceFile;
   ScriptTarget: { Latest: number };
   ScriptKind: { TS: number };
   NodeFlags: { Const: number; Let: number };
@@ -143,8 +149,12 @@ export function typescript(): TsModule {
   const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData });
   const mod = new Module(file);
   mod.filename = file;
-  mod.paths = (Module as unknown as { _nodeModulePaths(d: string): string[] })._nodeModulePaths(path.dirname(file));
-  script.runInThisContext().call(mod.exports, mod.exports, createRequire(file), mod, file, path.dirname(file));
+  mod.paths = (Module as unknown as { _nodeModulePaths(d: string): string[] })._nodeModulePaths(
+    path.dirname(file),
+  );
+  script
+    .runInThisContext()
+    .call(mod.exports, mod.exports, createRequire(file), mod, file, path.dirname(file));
   mod.loaded = true;
   require.cache[file] = mod;
   if (cachedData === undefined || script.cachedDataRejected) {
@@ -202,10 +212,13 @@ function declarationsByName(ts: TsModule, text: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
   const add = (name: string, stmt: string) => out.set(name, [...(out.get(name) ?? []), stmt]);
   for (const st of sf.statements) {
+    // The TypeScript AST is read structurally here (tslab's typescript build ships no types we import).
+    // biome-ignore lint/suspicious/noExplicitAny: AST nodes of several kinds, narrowed by the ts.is* guards
     const node = st as Node & Record<string, any>;
     if (ts.isVariableStatement(node)) {
       const list = node.declarationList;
-      const keyword = list.flags & ts.NodeFlags.Const ? 'const' : list.flags & ts.NodeFlags.Let ? 'let' : 'var';
+      const keyword =
+        list.flags & ts.NodeFlags.Const ? 'const' : list.flags & ts.NodeFlags.Let ? 'let' : 'var';
       for (const d of list.declarations) add(d.name.getText(sf), `declare ${keyword} ${d.getText(sf)};`);
     } else if (ts.isImportDeclaration(node) && node.importClause) {
       const from = node.moduleSpecifier.getText(sf);
@@ -216,7 +229,8 @@ function declarationsByName(ts: TsModule, text: string): Map<string, string[]> {
       if (nb && ts.isNamespaceImport(nb))
         add(nb.name.getText(sf), `import ${type}* as ${nb.name.getText(sf)} from ${from};`);
       else if (nb)
-        for (const el of nb.elements) add(el.name.getText(sf), `import ${type}{ ${el.getText(sf)} } from ${from};`);
+        for (const el of nb.elements)
+          add(el.name.getText(sf), `import ${type}{ ${el.getText(sf)} } from ${from};`);
     } else if (node.name && !ts.isInterfaceDeclaration(node) && !ts.isTypeAliasDeclaration(node)) {
       // Functions (one statement per overload), classes, enums, namespaces.
       add(node.name.getText(sf), node.getText(sf));
@@ -231,7 +245,12 @@ function declarationsByName(ts: TsModule, text: string): Map<string, string[]> {
  * The declarations to carry on after a cell that stopped part way: the new cell's for the names it assigned,
  * the previous ones for the names it declared but never reached.
  */
-export function commitReached(ts: TsModule, prevDecl: string, cellDecl: string, unreached: Set<string>): string {
+export function commitReached(
+  ts: TsModule,
+  prevDecl: string,
+  cellDecl: string,
+  unreached: Set<string>,
+): string {
   if (unreached.size === 0) return cellDecl;
   const now = declarationsByName(ts, cellDecl);
   const before = declarationsByName(ts, prevDecl);
@@ -253,8 +272,11 @@ export async function createTsRepl(o: TsReplOptions): Promise<TsRepl> {
 
   const node: Converter = createConverter();
   let browser: Converter | null = null;
-  const converter = (src: string): Converter =>
-    getCodeMetadata(src).mode === 'browser' ? (browser ??= createConverter({ isBrowser: true })) : node;
+  const converter = (src: string): Converter => {
+    if (getCodeMetadata(src).mode !== 'browser') return node;
+    browser ??= createConverter({ isBrowser: true }) as Converter;
+    return browser;
+  };
 
   // The shared scope: converted code defines its bindings on it, and reads earlier cells' through it.
   const store: Record<string, unknown> = {};
@@ -334,7 +356,8 @@ export async function createTsRepl(o: TsReplOptions): Promise<TsRepl> {
       sideModules.delete(s.path);
       sideOutputs.set(s.path, s.data);
     }
-    if (c.diagnostics.length > 0) return { kind: 'diagnostics', diagnostics: c.diagnostics.map(toDiagnostic) };
+    if (c.diagnostics.length > 0)
+      return { kind: 'diagnostics', diagnostics: c.diagnostics.map(toDiagnostic) };
     if (!c.output) {
       prevDecl = c.declOutput ?? '';
       return { kind: 'ok' };

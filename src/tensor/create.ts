@@ -214,7 +214,9 @@ export function randperm(n: number, opts: RandomOptions = {}): number[] {
   checkInt('randperm', 'n', n, 0);
   // A plain array of indices: JavaScript arrays hold at most 2^32 - 1 elements.
   if (n > 2 ** 32 - 1)
-    throw new ArgumentError(`randperm: n must be at most ${2 ** 32 - 1} (a JavaScript array's length), got ${n}`);
+    throw new ArgumentError(
+      `randperm: n must be at most ${2 ** 32 - 1} (a JavaScript array's length), got ${n}`,
+    );
   const g = opts.generator ?? defaultGenerator;
   const p = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {

@@ -48,8 +48,7 @@ export function writeNotebook(file: string, nb: object): string {
   return file;
 }
 
-export const readNotebook = (file: string) =>
-  JSON.parse(readFileSync(file, 'utf8')) as { cells: Cell[] };
+export const readNotebook = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as { cells: Cell[] };
 
 /** Pids of live processes whose command line contains `marker` (the kernel's connection-file folder). */
 export function processesWith(marker: string): number[] {
@@ -71,7 +70,12 @@ export interface Run {
 /** `convlab run ARGS` with TMPDIR set so its kernels are recognisable; resolves when it exits. */
 export function runCli(
   args: string[],
-  o: { tmp: string; env?: Record<string, string>; onLine?: (line: string, pid: number) => void; detached?: boolean },
+  o: {
+    tmp: string;
+    env?: Record<string, string>;
+    onLine?: (line: string, pid: number) => void;
+    detached?: boolean;
+  },
 ): { pid: number; done: Promise<Run> } {
   const started = performance.now();
   const child = spawn(process.execPath, [CLI, 'run', ...args], {

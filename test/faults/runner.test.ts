@@ -32,7 +32,10 @@ describe('a folder of faulty notebooks', () => {
     ensureBuilt();
     ws = workspace('folder');
     const nbs = path.join(ws.dir, 'nbs');
-    writeNotebook(path.join(nbs, 'a-killed.ipynb'), notebook('1', "process.kill(process.pid, 'SIGKILL')", '2'));
+    writeNotebook(
+      path.join(nbs, 'a-killed.ipynb'),
+      notebook('1', "process.kill(process.pid, 'SIGKILL')", '2'),
+    );
     writeNotebook(path.join(nbs, 'b-exits.ipynb'), notebook('1', 'process.exit(3)', '2'));
     writeNotebook(
       path.join(nbs, 'c-heap.ipynb'),
@@ -48,7 +51,9 @@ describe('a folder of faulty notebooks', () => {
     }).done;
     console.log(
       'fault timings (s):',
-      Object.fromEntries(['a-killed', 'b-exits', 'c-heap', 'd-frozen', 'e-fine'].map((n) => [n, seconds(run, n)])),
+      Object.fromEntries(
+        ['a-killed', 'b-exits', 'c-heap', 'd-frozen', 'e-fine'].map((n) => [n, seconds(run, n)]),
+      ),
       'whole run',
       run.seconds.toFixed(1),
     );
@@ -60,14 +65,21 @@ describe('a folder of faulty notebooks', () => {
   });
 
   it('fails a notebook whose kernel is killed mid-cell at that cell, and goes on', () => {
-    expect(run.stdout).toMatch(/a-killed\.ipynb: FAILED at cell 2 \(id c2\): DeadKernelError: kernel was killed by SIGKILL/);
-    expect(cellOf('a-killed', 'c2')?.outputs.at(-1)).toMatchObject({ output_type: 'error', ename: 'DeadKernelError' });
+    expect(run.stdout).toMatch(
+      /a-killed\.ipynb: FAILED at cell 2 \(id c2\): DeadKernelError: kernel was killed by SIGKILL/,
+    );
+    expect(cellOf('a-killed', 'c2')?.outputs.at(-1)).toMatchObject({
+      output_type: 'error',
+      ename: 'DeadKernelError',
+    });
     expect(cellOf('a-killed', 'c3')?.execution_count).toBeNull();
     expect(run.stdout).toMatch(/e-fine\.ipynb: ok/);
   });
 
   it('reports a cell that exits the process with its exit code', () => {
-    expect(run.stdout).toMatch(/b-exits\.ipynb: FAILED at cell 2 \(id c2\): DeadKernelError: kernel exited with code 3/);
+    expect(run.stdout).toMatch(
+      /b-exits\.ipynb: FAILED at cell 2 \(id c2\): DeadKernelError: kernel exited with code 3/,
+    );
   });
 
   it('reports a cell that exhausts the heap as out of memory', () => {
@@ -79,13 +91,16 @@ describe('a folder of faulty notebooks', () => {
   });
 
   it('fails a kernel that stops answering its heartbeat, and ends its process', () => {
-    expect(run.stdout).toMatch(/d-frozen\.ipynb: FAILED at cell 1 \(id c1\): DeadKernelError: kernel stopped answering its heartbeat/);
+    expect(run.stdout).toMatch(
+      /d-frozen\.ipynb: FAILED at cell 1 \(id c1\): DeadKernelError: kernel stopped answering its heartbeat/,
+    );
     expect(processesWith(ws.tmp)).toEqual([]);
   });
 
   it('lists every notebook in the gallery of a folder given with a trailing slash', () => {
     const index = readFileSync(path.join(out(), 'index.html'), 'utf8');
-    for (const n of ['a-killed', 'b-exits', 'c-heap', 'd-frozen', 'e-fine']) expect(index).toContain(`href="${n}.html"`);
+    for (const n of ['a-killed', 'b-exits', 'c-heap', 'd-frozen', 'e-fine'])
+      expect(index).toContain(`href="${n}.html"`);
   });
 });
 
@@ -110,25 +125,31 @@ describe('Ctrl-C on a running convlab run', () => {
   it.each([
     ['SIGINT to the process group (a terminal Ctrl-C)', 'SIGINT', true],
     ['SIGTERM to the runner alone', 'SIGTERM', false],
-  ] as const)('%s shuts its kernel down and leaves no process', async (_, signal, group) => {
-    const ws = workspace('signal');
-    const marker = path.join(ws.dir, 'spinning');
-    const input = writeNotebook(
-      path.join(ws.dir, 'spin.ipynb'),
-      notebook(`import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'x');\nwhile (true) {}`),
-    );
-    const child = runCli([input, '--out', path.join(ws.dir, 'out')], { tmp: ws.tmp, detached: true });
-    const deadline = Date.now() + 120_000;
-    while (!existsSync(marker) && Date.now() < deadline) await sleep(100);
-    expect(existsSync(marker)).toBe(true);
-    expect(processesWith(ws.tmp)).toHaveLength(1);
-    const sent = performance.now();
-    process.kill(group ? -child.pid : child.pid, signal);
-    const run = await child.done;
-    const seconds = (performance.now() - sent) / 1000;
-    console.log(`${signal} -> runner exit in ${seconds.toFixed(2)} s`);
-    expect(run.status).toBe(signal === 'SIGINT' ? 130 : 143);
-    await sleep(200);
-    expect(processesWith(ws.tmp)).toEqual([]);
-  }, 180_000);
+  ] as const)(
+    '%s shuts its kernel down and leaves no process',
+    async (_, signal, group) => {
+      const ws = workspace('signal');
+      const marker = path.join(ws.dir, 'spinning');
+      const input = writeNotebook(
+        path.join(ws.dir, 'spin.ipynb'),
+        notebook(
+          `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'x');\nwhile (true) {}`,
+        ),
+      );
+      const child = runCli([input, '--out', path.join(ws.dir, 'out')], { tmp: ws.tmp, detached: true });
+      const deadline = Date.now() + 120_000;
+      while (!existsSync(marker) && Date.now() < deadline) await sleep(100);
+      expect(existsSync(marker)).toBe(true);
+      expect(processesWith(ws.tmp)).toHaveLength(1);
+      const sent = performance.now();
+      process.kill(group ? -child.pid : child.pid, signal);
+      const run = await child.done;
+      const seconds = (performance.now() - sent) / 1000;
+      console.log(`${signal} -> runner exit in ${seconds.toFixed(2)} s`);
+      expect(run.status).toBe(signal === 'SIGINT' ? 130 : 143);
+      await sleep(200);
+      expect(processesWith(ws.tmp)).toEqual([]);
+    },
+    180_000,
+  );
 });

@@ -21,9 +21,13 @@ export function ensureBuilt(): void {
     statSync(CLI).mtimeMs < Math.max(newest(path.join(ROOT, 'kernel')), newest(path.join(ROOT, 'src')));
   if (!stale()) return;
   // One build at a time: several test files may ask at once.
-    // The project's own compiler by path: node_modules/.bin/tsc may be tslab's older TypeScript.
-  execFileSync('flock', ['/tmp/convlab-kernel-build.lock', process.execPath, 'node_modules/typescript/bin/tsc', '-p', '.'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
+  // The project's own compiler by path: node_modules/.bin/tsc may be tslab's older TypeScript.
+  execFileSync(
+    'flock',
+    ['/tmp/convlab-kernel-build.lock', process.execPath, 'node_modules/typescript/bin/tsc', '-p', '.'],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+    },
+  );
 }

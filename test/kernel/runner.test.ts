@@ -211,5 +211,6 @@ describe('jupyter nbconvert --execute on the installed kernel', () => {
     expect(viaRun.status).toBe(0);
     expect(viaNbconvert).toEqual(normal(read(path.join(dir, 'same', 'a-good.ipynb')).cells));
     expect(viaNbconvert[1][0].text).toBe('n is 2\n');
-  });
+    // Two kernel runs (nbconvert's and convlab run's): each may take tens of seconds on a loaded machine.
+  }, 480_000);
 });

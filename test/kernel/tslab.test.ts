@@ -58,7 +58,8 @@ describe('converter output shape', () => {
   it('keeps the previous declaration of a name the cell declared but never reached', () => {
     const ts = adapter.typescript();
     const prev = 'declare const keep: string;\ndeclare let old: number;\nimport { x as y } from "m";\n';
-    const cell = 'declare const keep: number;\ndeclare let fresh: boolean;\nimport { x as y } from "m";\ninterface T {}\n';
+    const cell =
+      'declare const keep: number;\ndeclare let fresh: boolean;\nimport { x as y } from "m";\ninterface T {}\n';
     const out = adapter.commitReached(ts, prev, cell, new Set(['keep']));
     expect(out).toContain('declare const keep: string;');
     expect(out).not.toContain('keep: number');
@@ -82,14 +83,16 @@ describe('REPL semantics', () => {
 
   it('keeps the old value and type of a name the failing cell redeclared but never reached', async () => {
     await value("const label = 'old';");
-    const r = await repl.execute("const n = 1;\n(globalThis as any).missing.x;\nconst label = 2;");
+    const r = await repl.execute('const n = 1;\n(globalThis as any).missing.x;\nconst label = 2;');
     expect(r.kind).toBe('thrown');
     expect(await value('label.toUpperCase()')).toBe('OLD');
     expect(await value('n')).toBe(1);
   });
 
   it('keeps bindings made before a rejected top-level await', async () => {
-    const r = await repl.execute("const before = 'x';\nawait Promise.reject(new Error('late'));\nconst after = 1;");
+    const r = await repl.execute(
+      "const before = 'x';\nawait Promise.reject(new Error('late'));\nconst after = 1;",
+    );
     expect(r.kind).toBe('thrown');
     expect(await value('before')).toBe('x');
     expect(messages(await repl.execute('after'))).toEqual(["Cannot find name 'after'."]);
@@ -100,7 +103,11 @@ describe('REPL semantics', () => {
     expect(r.kind).toBe('diagnostics');
     const d = (r as { diagnostics: { line: number; column: number; message: string }[] }).diagnostics;
     expect(d).toEqual([
-      expect.objectContaining({ line: 2, column: 7, message: "Type 'string' is not assignable to type 'number'." }),
+      expect.objectContaining({
+        line: 2,
+        column: 7,
+        message: "Type 'string' is not assignable to type 'number'.",
+      }),
     ]);
     expect(messages(await repl.execute('ok'))).toEqual(["Cannot find name 'ok'."]);
   });
