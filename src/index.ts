@@ -28,6 +28,7 @@ export {
   isGradEnabled,
   keep,
   leakyRelu,
+  linear,
   linspace,
   log,
   logSoftmax,

@@ -11,7 +11,7 @@ import {
   type PoolOptions,
 } from '../ops/pool.js';
 import * as E from '../tensor/elementwise.js';
-import { matmul } from '../tensor/linalg.js';
+import { linear } from '../tensor/linalg.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { softmax } from '../tensor/reduce.js';
 import { flatten } from '../tensor/shape.js';
@@ -48,8 +48,7 @@ export class Linear extends Module {
         `Linear: input's last dim must be ${this.inFeatures}, got shape ${fmtShape(x.shape)}`,
       );
     }
-    const y = matmul(x, this.weight.t());
-    return this.bias === null ? y : E.add(y, this.bias);
+    return linear(x, this.weight, this.bias);
   }
 
   override macs(inputShape: number[]): number {

@@ -18,7 +18,7 @@ export {
   sub,
   tanh,
 } from './elementwise.js';
-export { matmul } from './linalg.js';
+export { linear, matmul } from './linalg.js';
 export * from './loss.js';
 export { Generator, manualSeed } from './random.js';
 export { argmax, logSoftmax, max, mean, min, softmax, sum, variance as var } from './reduce.js';

@@ -1,4 +1,7 @@
-/** matmul with torch.matmul's rules: 1-D operands are promoted and squeezed back, batch dims broadcast. */
+/**
+ * matmul with torch.matmul's rules: 1-D operands are promoted and squeezed back, batch dims broadcast; and linear,
+ * torch.nn.functional.linear's x·Wᵀ + b.
+ */
 import { getBackend } from '../backend/index.js';
 import { fmtShape, ShapeError } from '../errors.js';
 import { broadcastShapes } from './elementwise.js';
@@ -32,8 +35,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const out = batchedGemm(count, false, false, m, n, k, ea.data, eb.data);
   // The gradients read the operands transposed in place (gemm's flags), never through a transposed copy.
   return fromOp(out, [...batch, m, n], 'matmul', [a, b], (g) => [
-    a.requiresGrad ? new Tensor(batchedGemm(count, false, true, m, k, n, g.data, eb.data), [...batch, m, k]) : null,
-    b.requiresGrad ? new Tensor(batchedGemm(count, true, false, k, n, m, ea.data, g.data), [...batch, k, n]) : null,
+    a.requiresGrad
+      ? new Tensor(batchedGemm(count, false, true, m, k, n, g.data, eb.data), [...batch, m, k])
+      : null,
+    b.requiresGrad
+      ? new Tensor(batchedGemm(count, true, false, k, n, m, ea.data, g.data), [...batch, k, n])
+      : null,
   ]);
 }
 
@@ -62,4 +69,44 @@ function batchedGemm(
 
 function sameBatch(x: Tensor, batch: number[]): boolean {
   return x.ndim - 2 === batch.length && batch.every((d, i) => d === x.shape[i]);
+}
+
+/**
+ * y = x·Wᵀ + b (torch.nn.functional.linear): x [*, in], weight [out, in], bias [out]. One GEMM reading the weight
+ * transposed in place and one graph node, where matmul(x, weight.t()) + bias copied the weight and added a pass.
+ */
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  if (weight.ndim !== 2)
+    throw new ShapeError(`linear: weight must be [outFeatures, inFeatures], got ${fmtShape(weight.shape)}`);
+  const [outF, inF] = weight.shape as [number, number];
+  if (x.ndim === 0 || x.shape[x.ndim - 1] !== inF)
+    throw new ShapeError(
+      `linear: input's last dim must be ${inF} (weight ${fmtShape(weight.shape)}), got ${fmtShape(x.shape)}`,
+    );
+  if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== outF))
+    throw new ShapeError(`linear: bias must be [${outF}], got ${fmtShape(bias.shape)}`);
+  const rows = x.size / inF;
+  const out = batchedGemm(1, false, true, rows, outF, inF, x.data, weight.data);
+  if (bias !== null) {
+    const b = bias.data;
+    for (let r = 0; r < rows; r++) for (let j = 0, o = r * outF; j < outF; j++) out[o + j]! += b[j]!;
+  }
+  const shape = [...x.shape.slice(0, -1), outF];
+  const parents = bias === null ? [x, weight] : [x, weight, bias];
+  return fromOp(out, shape, 'linear', parents, (g) => [
+    x.requiresGrad
+      ? new Tensor(batchedGemm(1, false, false, rows, inF, outF, g.data, weight.data), x.shape)
+      : null,
+    weight.requiresGrad
+      ? new Tensor(batchedGemm(1, true, false, outF, inF, rows, g.data, x.data), [outF, inF])
+      : null,
+    bias?.requiresGrad ? sumRows(g.data, rows, outF) : null,
+  ]);
+}
+
+/** Column sums of a rows × cols matrix: the bias gradient. */
+function sumRows(g: Float32Array, rows: number, cols: number): Tensor {
+  const acc = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) for (let j = 0, o = r * cols; j < cols; j++) acc[j]! += g[o + j]!;
+  return new Tensor(Float32Array.from(acc), [cols]);
 }

@@ -12,6 +12,7 @@ import {
   crossEntropy,
   depthwiseSeparableConv2d,
   Generator,
+  linear,
   logSoftmax,
   matmul,
   mseLoss,
@@ -86,6 +87,15 @@ const cases: [string, number[][], (...xs: Tensor[]) => Tensor][] = [
     (a, b) => matmul(a, b),
   ],
   ['matmul vector @ batched matrix', [[4], [2, 4, 3]], (a, b) => matmul(a, b)],
+  ['linear with bias over leading dims', [[2, 3, 5], [4, 5], [4]], (x, w, b) => linear(x, w, b)],
+  [
+    'linear without bias',
+    [
+      [3, 5],
+      [2, 5],
+    ],
+    (x, w) => linear(x, w),
+  ],
   ['pow with a tensor exponent', [[2, 3], [3]], (a, b) => a.abs().add(0.5).pow(b)],
   [
     'div with broadcasting',
