@@ -9,8 +9,10 @@ abstract class Optimizer {
   constructor(params: Iterable<Tensor>, name: string) {
     this.params = [...params];
     if (this.params.length === 0) throw new ArgumentError(`${name}: got an empty parameter list`);
+    // A frozen parameter (requiresGrad false) is accepted, as torch.optim does: it has no grad, so step skips it.
     this.params.forEach((p, i) => {
-      if (!p.requiresGrad) throw new ArgumentError(`${name}: parameter ${i} does not require grad`);
+      if (!p.isLeaf)
+        throw new ArgumentError(`${name}: parameter ${i} is not a leaf tensor (the output of an op)`);
     });
   }
 

@@ -114,3 +114,24 @@ describe('Module: loadStateDict', () => {
     expect([...m.stateDict().get('0.weight')!.data]).toEqual([...before]);
   });
 });
+
+describe('optimizers and frozen parameters', () => {
+  it('take a model with a frozen layer and update only what has a gradient', async () => {
+    const { SGD, Sequential, Linear, randn, ArgumentError } = await import('../../src/index.js');
+    const net = new Sequential(new Linear(3, 4), new Linear(4, 2));
+    net.at(0).requiresGrad_(false);
+    const frozen = Float32Array.from(net.at(0).parameters()[0]!.data);
+    const trained = Float32Array.from(net.at(1).parameters()[0]!.data);
+    const opt = new SGD(net.parameters(), { lr: 0.1 });
+    net
+      .forward(randn([5, 3]))
+      .sum()
+      .backward();
+    opt.step();
+    expect(net.at(0).parameters()[0]!.data).toEqual(frozen);
+    expect(net.at(1).parameters()[0]!.data).not.toEqual(trained);
+    const w = randn([2], { requiresGrad: true });
+    expect(() => new SGD([w.mul(2)], { lr: 0.1 })).toThrow(ArgumentError);
+    expect(() => new SGD([w.mul(2)], { lr: 0.1 })).toThrow(/SGD: parameter 0 is not a leaf tensor/);
+  });
+});
