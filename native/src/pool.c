@@ -34,10 +34,22 @@ static inline cl_v4i picki(cl_v4i m, cl_v4i a, cl_v4i b) { return (m & a) | (~m 
     at = picki(m_, base + (off), at);      \
   } while (0)
 
+/* a / d and ⌈a / d⌉ for a ≥ 0, d ≥ 1, without a division in the common d = 1 */
+static inline int div_down(int a, int d) { return d == 1 ? a : a / d; }
+static inline int div_up(int a, int d) { return d == 1 ? a : (a + d - 1) / d; }
+
 /* 2×2 windows at stride 2, every one inside the input */
 static int is_2x2(const cl_pool* g) {
   return g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2 && g->ph == 0 && g->pw == 0 && g->dh == 1 &&
          g->dw == 1 && 2 * g->oh <= g->h && 2 * g->ow <= g->w;
+}
+
+/* Whether windows jj … jj+3 lie inside the row with their columns 1 or 2 apart (dilation 1), so four outputs go in
+ * one vector; loads read up to 8 floats from the last tap, which must stay inside the row. */
+static inline int vec_ok(const cl_pool* g, int jj, int j1) {
+  if (jj + 4 > j1 || g->dw != 1 || (g->sw != 1 && g->sw != 2)) return 0;
+  int x0 = jj * g->sw - g->pw, last = x0 + g->kw - 1 + (g->sw == 1 ? 3 : 7);
+  return x0 >= 0 && last <= g->w - 1;
 }
 
 /* Outputs [j0, j1) of output row i of one plane: the maxima into y, their offsets in the plane into idx (-1 for a
@@ -68,23 +80,62 @@ static void max_row(const cl_pool* g, const float* x, int i, int j0, int j1, flo
       __builtin_memcpy(y + jj - j0, &best, 16);
       __builtin_memcpy(idx + jj - j0, &at, 16);
     }
+    for (; jj < j1; jj++) { /* the last few windows of the row: the same rule, one at a time */
+      int c = 2 * jj, o = 2 * i * w + c, at = o;
+      float best = r0[c], v;
+      v = r0[c + 1];
+      if (v > best || v != v) best = v, at = o + 1;
+      v = r1[c];
+      if (v > best || v != v) best = v, at = o + w;
+      v = r1[c + 1];
+      if (v > best || v != v) best = v, at = o + w + 1;
+      y[jj - j0] = best;
+      idx[jj - j0] = at;
+    }
+    return;
   }
   int y0 = i * g->sh - g->ph;
   /* only the taps inside the input: a huge kernel or dilation must not cost its size */
-  int aFrom = y0 < 0 ? (-y0 + g->dh - 1) / g->dh : 0;
-  int aTo = g->h - 1 - y0 < 0 ? 0 : imin(g->kh, (g->h - 1 - y0) / g->dh + 1);
+  int aFrom = y0 < 0 ? div_up(-y0, g->dh) : 0;
+  int aTo = g->h - 1 - y0 < 0 ? 0 : imin(g->kh, div_down(g->h - 1 - y0, g->dh) + 1);
   for (; jj < j1; jj++) {
     int x0 = jj * g->sw - g->pw;
+    if (vec_ok(g, jj, j1)) { /* four windows inside the row, columns apart by stride 1 or 2 */
+      cl_v4 best = (cl_v4){-__builtin_inff(), -__builtin_inff(), -__builtin_inff(), -__builtin_inff()};
+      cl_v4i at = {-1, -1, -1, -1}, lane = g->sw == 1 ? (cl_v4i){0, 1, 2, 3} : (cl_v4i){0, 2, 4, 6};
+      for (int a = aFrom; a < aTo; a++) {
+        int yy = y0 + a * g->dh;
+        for (int b = 0; b < g->kw; b++) {
+          const float* p = x + yy * w + x0 + b;
+          cl_v4 v, v1;
+          __builtin_memcpy(&v, p, 16);
+          if (g->sw == 2) {
+            __builtin_memcpy(&v1, p + 4, 16);
+            v = __builtin_shufflevector(v, v1, 0, 2, 4, 6);
+          }
+          cl_v4i m = (v > best) | (v != v) | (at < 0);
+          best = pick(m, v, best);
+          at = picki(m, lane + (yy * w + x0 + b), at);
+        }
+      }
+      __builtin_memcpy(y + jj - j0, &best, 16);
+      __builtin_memcpy(idx + jj - j0, &at, 16);
+      jj += 3;
+      continue;
+    }
     float best = -__builtin_inff();
     int at = -1;
-    int bTo = g->w - 1 - x0 < 0 ? 0 : imin(g->kw, (g->w - 1 - x0) / g->dw + 1);
-    int bFrom = x0 < 0 ? (-x0 + g->dw - 1) / g->dw : 0;
+    int bTo = g->w - 1 - x0 < 0 ? 0 : imin(g->kw, div_down(g->w - 1 - x0, g->dw) + 1);
+    int bFrom = x0 < 0 ? div_up(-x0, g->dw) : 0;
     for (int a = aFrom; a < aTo; a++) {
       int yy = y0 + a * g->dh;
       for (int b = bFrom; b < bTo; b++) {
         int xx = x0 + b * g->dw;
         float v = x[yy * w + xx];
-        if (v > best || v != v || at < 0) best = v, at = yy * w + xx;
+        /* selects, not a branch: random data mispredicts one per tap */
+        int take = (v > best) | (v != v) | (at < 0);
+        best = take ? v : best;
+        at = take ? yy * w + xx : at;
       }
     }
     y[jj - j0] = best;

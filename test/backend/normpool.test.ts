@@ -51,6 +51,8 @@ const poolCases: [string, PoolGeometry][] = [
   ['threaded 2×2 s2', pool(4096, 28, 28, [2, 2], [2, 2], [0, 0], [1, 1], false)],
   ['2×2 s2 rows wider than a chunk', pool(2, 4, 1030, [2, 2], [2, 2], [0, 0], [1, 1], false)],
   ['3×3 s1 rows wider than a chunk', pool(2, 3, 600, [3, 3], [1, 1], [1, 1], [1, 1], false)],
+  ['3×3 s2 p1 wide rows (four windows a vector)', pool(4, 9, 40, [3, 3], [2, 2], [1, 1], [1, 1], false)],
+  ['3×3 s1 p1 (four windows a vector)', pool(3, 8, 21, [3, 3], [1, 1], [1, 1], [1, 1], true)],
 ];
 
 describe.each(fast)('%s', (name) => {
