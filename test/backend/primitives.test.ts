@@ -58,6 +58,9 @@ describe.each(variants())('%s', (_name, enter, leave) => {
     [false, false, 1730, 10, 784],
     [false, true, 1730, 10, 784],
     [true, true, 403, 17, 1568],
+    // One or two rows against a transposed B: the dot-product path (a Linear layer at batch 1).
+    [false, true, 1, 1000, 2048],
+    [false, true, 2, 37, 13],
   ])('gemm transA=%s transB=%s m=%i n=%i k=%i', (ta, tb, m, n, k) => {
     const lda = (ta ? m : k) + 3;
     const ldb = (tb ? k : n) + 2;
