@@ -42,6 +42,7 @@ const xg = new Tensor(fill(64 * 16 * 28 * 28, 1), act, { requiresGrad: true });
 const gy = new Tensor(fill(64 * 16 * 28 * 28, 2), act);
 const big = new Tensor(fill(256 * 56 * 56, 3), [1, 256, 56, 56]);
 const head = new Tensor(fill(2048 * 49, 4), [1, 2048, 7, 7]);
+const stem = new Tensor(fill(64 * 112 * 112, 5), [1, 64, 112, 112]);
 
 console.log(`CPU: ${cpus()[0]?.model}; CONVLAB_THREADS=${process.env.CONVLAB_THREADS ?? '(all)'}; lib ${process.argv[2]}`);
 for (const name of backends) {
@@ -59,6 +60,7 @@ for (const name of backends) {
       xg.grad = null;
     }, REPS),
     'maxPool2d 2×2 fwd': median(() => release(maxPool2d(x, 2)), REPS),
+    'maxPool2d 3×3 s2 p1 1×64×112²': median(() => release(maxPool2d(stem, 3, { stride: 2, padding: 1 })), REPS),
     'BN2d eval 1×256×56×56': median(() => release(bnEval.forward(big)), REPS),
     'global avg pool 1×2048×7×7': median(() => release(adaptiveAvgPool2d(head, 1)), 2 * REPS),
   };

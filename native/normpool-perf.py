@@ -27,6 +27,7 @@ xg = x.clone().requires_grad_(True)
 gy = torch.rand(64, 16, 28, 28) - 0.5
 big = torch.rand(1, 256, 56, 56) - 0.5
 head = torch.rand(1, 2048, 7, 7) - 0.5
+stem = torch.rand(1, 64, 112, 112) - 0.5
 bn = torch.nn.BatchNorm2d(16)
 bn_eval = torch.nn.BatchNorm2d(256).eval()
 
@@ -45,6 +46,7 @@ rows = {
 }
 with torch.no_grad():
     rows["maxPool2d 2×2 fwd"] = median(lambda: F.max_pool2d(x, 2))
+    rows["maxPool2d 3×3 s2 p1 1×64×112²"] = median(lambda: F.max_pool2d(stem, 3, 2, 1))
     rows["BN2d eval 1×256×56×56"] = median(lambda: bn_eval(big))
     rows["global avg pool 1×2048×7×7"] = median(lambda: F.adaptive_avg_pool2d(head, 1))
 print(f"torch {torch.__version__}, threads {torch.get_num_threads()}")

@@ -50,7 +50,8 @@ static float row_sqdev(const float* x, size_t len, float mean) {
 }
 
 /* y = a·x + b·z + k over a row (z may be null: y = a·x + k). */
-static void row_axpbz(float* y, const float* x, const float* z, size_t len, float a, float b, float k) {
+static void row_axpbz(float* restrict y, const float* restrict x, const float* restrict z, size_t len, float a, float b,
+                      float k) {
   cl_v4 va = splat4(a), vb = splat4(b), vk = splat4(k);
   size_t i = 0;
   if (z)

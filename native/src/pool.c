@@ -55,7 +55,8 @@ static inline int vec_ok(const cl_pool* g, int jj, int j1) {
 /* Outputs [j0, j1) of output row i of one plane: the maxima into y, their offsets in the plane into idx (-1 for a
  * window with no tap inside the input). 2×2 windows at stride 2 go four at a time from eight columns of two rows
  * split into even and odd columns, branch-free (random data mispredicts a branch per tap). */
-static void max_row(const cl_pool* g, const float* x, int i, int j0, int j1, float* y, int32_t* idx) {
+static void max_row(const cl_pool* g, const float* restrict x, int i, int j0, int j1, float* restrict y,
+                    int32_t* restrict idx) {
   int w = g->w, jj = j0;
   if (is_2x2(g)) {
     const float* r0 = x + 2 * i * w;
@@ -258,15 +259,16 @@ static void avg_task(void* ctx, int plane, int adaptive, int backward) {
       float div;
       window(j, adaptive, i, jj, &y0, &y1, &x0, &x1, &div);
       size_t o = plane * out + (size_t)i * g->ow + jj;
+      int w = g->w;
       if (backward) {
-        float v = j->gy[o] / div, *gx = j->gx + plane * in;
+        float v = j->gy[o] / div, *restrict gx = j->gx + plane * in;
         for (int yy = y0; yy < y1; yy++)
-          for (int xx = x0; xx < x1; xx++) gx[yy * g->w + xx] += v;
+          for (int xx = x0; xx < x1; xx++) gx[yy * w + xx] += v;
       } else {
-        const float* x = j->x + plane * in;
+        const float* restrict x = j->x + plane * in;
         float acc = 0;
         for (int yy = y0; yy < y1; yy++)
-          for (int xx = x0; xx < x1; xx++) acc += x[yy * g->w + xx];
+          for (int xx = x0; xx < x1; xx++) acc += x[yy * w + xx];
         j->y[o] = acc / div;
       }
     }
