@@ -624,7 +624,10 @@ static napi_value Threads(napi_env env, napi_callback_info info) {
   return r;
 }
 
+void cl_tune_malloc(void); /* pool.c */
+
 static napi_value Init(napi_env env, napi_value exports) {
+  cl_tune_malloc();
   napi_property_descriptor props[] = {
       {"gemm", 0, Gemm, 0, 0, 0, napi_default, 0},
       {"convForward", 0, ConvForward, 0, 0, 0, napi_default, 0},
