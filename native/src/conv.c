@@ -9,8 +9,6 @@
 
 /* Outputs per image up to which a batch runs as one GEMM (8×8; at 14×14 the per-image paths measured as fast). */
 enum { BATCHED_MAX_POSITIONS = 64 };
-/* Outputs per image up to which one image runs transposed (positions as the tile's rows). */
-enum { TRANSPOSED_MAX_POSITIONS = 256 };
 
 /* Writes len values of im2col row r (channel, kd, kh, kw) for output positions p0 … p0+len. */
 void cl_im2col_row(const im2col_src* s, int r, int p0, int len, float* dst) {
@@ -358,90 +356,6 @@ static void batched_forward(const cl_geom* g, const float* x, const float* w, co
 }
 
 /*
- * Small maps of one image, transposed: Cᵀ[P × kg] = im2colᵀ · Wᵀ, so the output positions (49 at 7×7) fill the
- * register tile's rows in steps of mr (6) and the output channels its vector columns, instead of 49 positions
- * spread over 16-wide vector strips (4 strips, 77 % of them used). im2col is gathered once per image and group
- * (a few hundred kB at most) and read transposed by the A packer; a 1×1 stride-1 input is read as it is.
- */
-static int transposed_ok(const cl_geom* g) {
-  return cl_plane(g->out) <= TRANSPOSED_MAX_POSITIONS && g->k / g->groups >= 32;
-}
-
-static size_t cols_floats(const cl_geom* g) {
-  return cl_is_pointwise(g) ? 0 : ((size_t)g->c / g->groups * cl_ksize(g) * cl_plane(g->out) + 15) / 16 * 16;
-}
-
-static size_t ct_floats(const cl_geom* g) { return ((size_t)cl_plane(g->out) * (g->k / g->groups) + 15) / 16 * 16; }
-
-typedef struct {
-  conv_job j;
-  const float* cols; /* im2col of the current (image, group), rows × P; or the input itself */
-  float* ct;         /* Cᵀ, P × kg */
-  int n, grp;
-} transposed_job;
-
-static void transposed_cols_task(void* ctx, int r, int thread) {
-  transposed_job* t = ctx;
-  const cl_geom* g = t->j.g;
-  (void)thread;
-  int cg = g->c / g->groups, P = cl_plane(g->out);
-  im2col_src s = {g, t->j.x + ((size_t)t->n * g->c + (size_t)t->grp * cg) * cl_plane(g->in), cl_plane(g->in), P};
-  cl_im2col_row(&s, r, 0, P, (float*)t->cols + (size_t)r * P);
-}
-
-static void transposed_task(void* ctx, int part, int thread) {
-  transposed_job* t = ctx;
-  const cl_geom* g = t->j.g;
-  const cl_config* cfg = cl_current();
-  int kg = g->k / g->groups, rows = g->c / g->groups * cl_ksize(g), P = cl_plane(g->out);
-  int strips = (kg + cfg->nr - 1) / cfg->nr, lo, hi;
-  cl_chunk(strips, t->j.parts, part, &lo, &hi);
-  lo *= cfg->nr;
-  hi = hi * cfg->nr < kg ? hi * cfg->nr : kg;
-  if (hi <= lo) return;
-  for (int p = 0; p < P; p++)
-    for (int k = lo; k < hi; k++) t->ct[(size_t)p * kg + k] = t->j.bias ? t->j.bias[t->grp * kg + k] : 0.0f;
-  cl_mat a = {t->cols, P, 1};
-  cl_mat b = {t->j.w + (size_t)t->grp * kg * rows, rows, 1};
-  float* ws = t->j.ws + (size_t)thread * t->j.wsPer;
-  cl_gemm_core(cfg, P, rows, lo, hi, &a, 1.0f, cl_pack_b_matrix, &b, t->ct, kg, ws);
-}
-
-static void transposed_store_task(void* ctx, int k, int thread) {
-  transposed_job* t = ctx;
-  const cl_geom* g = t->j.g;
-  (void)thread;
-  int kg = g->k / g->groups, P = cl_plane(g->out);
-  float* y = t->j.y + ((size_t)t->n * g->k + (size_t)t->grp * kg + k) * P;
-  for (int p = 0; p < P; p++) y[p] = t->ct[(size_t)p * kg + k];
-}
-
-static size_t transposed_ws(const cl_geom* g) {
-  return cols_floats(g) + ct_floats(g) + cl_gemm_core_workspace(cl_current(), cl_plane(g->out)) * cl_threads();
-}
-
-static void transposed_forward(const cl_geom* g, const float* x, const float* w, const float* bias, float* y,
-                               float* ws) {
-  transposed_job t = {{g, x, w, bias, 0, y, ws + cols_floats(g) + ct_floats(g),
-                       cl_gemm_core_workspace(cl_current(), cl_plane(g->out)), 1}};
-  int kg = g->k / g->groups, cg = g->c / g->groups, rows = cg * cl_ksize(g);
-  t.ct = ws + cols_floats(g);
-  int strips = (kg + cl_current()->nr - 1) / cl_current()->nr;
-  t.j.parts = strips < cl_threads() ? strips : cl_threads();
-  for (t.n = 0; t.n < g->n; t.n++)
-    for (t.grp = 0; t.grp < g->groups; t.grp++) {
-      if (cl_is_pointwise(g)) {
-        t.cols = x + ((size_t)t.n * g->c + (size_t)t.grp * cg) * cl_plane(g->in);
-      } else {
-        t.cols = ws;
-        cl_parallel_for(rows, transposed_cols_task, &t);
-      }
-      cl_parallel_for(t.j.parts, transposed_task, &t);
-      cl_parallel_for(kg, transposed_store_task, &t);
-    }
-}
-
-/*
  * Stride-1 2-D convolution without im2col. With the input zero-padded to hp × wp (wp = oW + dW·(kW − 1)), row
  * (c, kh, kw) of the im2col matrix over the positions q = oh·wp + ow is the padded input shifted by
  * c·plane + kh·dH·wp + kw·dW, so the GEMM reads B in place through a table of row offsets (igemm). The columns
@@ -676,7 +590,6 @@ size_t cl_forward_workspace(const cl_geom* g) {
   if (is_depthwise_strided(g)) return phases_floats(g) * cl_threads();
   if (!cl_is_depthwise(g) && !is_narrow(g) && batched_ok(g))
     return batched_out_floats(g) + cl_gemm_core_workspace(cl_current(), g->k / g->groups) * cl_threads();
-  if (!cl_is_depthwise(g) && !is_narrow(g) && transposed_ok(g)) return transposed_ws(g);
   if (cl_shifted_ok(g)) return shifted_ws_shared(g, cl_current()) + shifted_ws_per(g, cl_current()) * cl_threads();
   return cl_forward_ws_per(g) * cl_threads();
 }
@@ -717,10 +630,6 @@ static void conv_forward(const cl_geom* g, const float* x, const float* w, const
   }
   if (batched_ok(g)) {
     batched_forward(g, x, w, bias, y, ws);
-    return;
-  }
-  if (transposed_ok(g)) {
-    transposed_forward(g, x, w, bias, y, ws);
     return;
   }
   if (cl_shifted_ok(g)) {
