@@ -118,6 +118,17 @@ export const convCases: [string, ConvGeometry][] = [
     'depthwise stride 3×1, 5×2 kernel, wide',
     geometry(1, 4, 4, [1, 16, 41], [1, 5, 2], { groups: 4, padding: [0, 2, 0], stride: [1, 3, 1] }),
   ],
+  // Small maps of one image with many output channels run transposed (positions as the tile's rows).
+  ['one image, 7×7, 3×3, 48 outputs', geometry(1, 40, 48, [1, 7, 7], [1, 3, 3], { padding: [0, 1, 1] })],
+  ['one image, 9×9, 1×1, 2 groups of 33', geometry(1, 10, 66, [1, 9, 9], [1, 1, 1], { groups: 2 })],
+  [
+    'two images, 10×10 → 5×5 stride 2, 40 outputs',
+    geometry(2, 7, 40, [1, 10, 10], [1, 3, 3], { stride: [1, 2, 2], padding: [0, 1, 1] }),
+  ],
+  [
+    'two images, 12×11, 35 outputs, dilated',
+    geometry(2, 5, 35, [1, 12, 11], [1, 3, 3], { padding: [0, 2, 2], dilation: [1, 2, 2] }),
+  ],
   // Small maps of a batch run as one GEMM over every image (forward, and the filter gradient everywhere).
   ['batch of 4×4 maps', geometry(4, 5, 7, [1, 4, 4], [1, 3, 3], { padding: [0, 1, 1] })],
   ['batch of 7×7 maps, 1×1', geometry(5, 9, 6, [1, 7, 7], [1, 1, 1])],
