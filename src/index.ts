@@ -111,6 +111,7 @@ export {
   annealedTemperature,
   avgPool2d,
   type AvgPoolOptions,
+  batchNorm,
   type BatchNormState,
   channelShuffle,
   condConv2d,

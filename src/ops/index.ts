@@ -11,6 +11,7 @@ export {
   maxPool2d,
   type PoolOptions,
 } from './pool.js';
+export { batchNorm } from './norm.js';
 export {
   conv1d,
   conv2d,
