@@ -57,7 +57,17 @@ export function nativeEltwise(addon: EltwiseAddon): EltwiseOps {
     nllLoss: (n, c, inner, logProbs, target, y) => addon.eltNll(n, c, inner, logProbs, target, y),
     nllLossBackward: (n, c, inner, g, target, gx) => addon.eltNllBackward(n, c, inner, g, target, gx),
     sgdStep(w, g, buf, s) {
-      addon.eltSgd(w, g, buf, s.lr, s.momentum, s.dampening, s.weightDecay, s.nesterov ? 1 : 0, s.first ? 1 : 0);
+      addon.eltSgd(
+        w,
+        g,
+        buf,
+        s.lr,
+        s.momentum,
+        s.dampening,
+        s.weightDecay,
+        s.nesterov ? 1 : 0,
+        s.first ? 1 : 0,
+      );
     },
     adamStep(w, g, m, v, s) {
       addon.eltAdam(w, g, m, v, s.lr, s.beta1, s.beta2, s.eps, s.weightDecay, s.bias1, s.bias2);

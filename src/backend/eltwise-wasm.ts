@@ -11,10 +11,27 @@ import { tsEltwise } from './eltwise-ts.js';
 export interface EltwiseExports {
   cl_binary(op: number, geom: number, a: number, b: number, y: number): void;
   cl_unary(op: number, n: number, x: number, y: number, alpha: number, beta: number): void;
-  cl_unary_backward(op: number, n: number, g: number, x: number, y: number, gx: number, a: number, b: number): void;
+  cl_unary_backward(
+    op: number,
+    n: number,
+    g: number,
+    x: number,
+    y: number,
+    gx: number,
+    a: number,
+    b: number,
+  ): void;
   cl_reduce(op: number, outer: number, n: number, inner: number, x: number, y: number, index: number): void;
   cl_softmax(log: number, outer: number, n: number, inner: number, x: number, y: number): void;
-  cl_softmax_backward(log: number, outer: number, n: number, inner: number, g: number, y: number, gx: number): void;
+  cl_softmax_backward(
+    log: number,
+    outer: number,
+    n: number,
+    inner: number,
+    g: number,
+    y: number,
+    gx: number,
+  ): void;
 }
 
 /** What these primitives need of wasm.ts's Core. */
@@ -90,7 +107,12 @@ export function wasmEltwise(core: Staging): EltwiseOps {
         return tsEltwise.unaryBackward(op, g, x, y, gx, alpha, beta);
       // Only the operand the rule reads is copied (contract.ts: relu, leakyRelu, abs, log, clamp read x).
       const fromX = op === 'relu' || op === 'leakyRelu' || op === 'abs' || op === 'log' || op === 'clamp';
-      const [pg, px, py, pgx] = core.stage([head(g, n), fromX ? head(x, n) : null, fromX ? null : head(y, n), n]);
+      const [pg, px, py, pgx] = core.stage([
+        head(g, n),
+        fromX ? head(x, n) : null,
+        fromX ? null : head(y, n),
+        n,
+      ]);
       ex.cl_unary_backward(UNARY_CODES.get(op)!, n, pg!, px!, py!, pgx!, alpha, beta);
       core.unstage(pgx!, gx);
     },

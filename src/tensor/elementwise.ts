@@ -72,7 +72,11 @@ function binaryMap(op: BinaryOp, a: Tensor, b: Tensor): [Float32Array, number[]]
   if (out.length === 0) return [out, shape];
   if (same) getBackend().binary(op, [out.length], a.data, [1], b.data, [1], out);
   else {
-    const [dims, sa, sb] = collapse(shape, broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape));
+    const [dims, sa, sb] = collapse(
+      shape,
+      broadcastStrides(a.shape, shape),
+      broadcastStrides(b.shape, shape),
+    );
     (dims.length > MAX_DIMS ? tsEltwise : getBackend()).binary(op, dims, a.data, sa, b.data, sb, out);
   }
   return [out, shape];

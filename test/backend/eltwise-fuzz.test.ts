@@ -93,7 +93,9 @@ describe.each(cl.availableBackends())('%s', (backend) => {
               ga[at(a, idx)]! += w.data[flat]!;
             });
             expect(ta.grad!.shape).toEqual(a);
-            ta.grad!.data.forEach((v, i) => expect(v).toBeCloseTo(ga[i]!, 4));
+            ta.grad!.data.forEach((v, i) => {
+              expect(v).toBeCloseTo(ga[i]!, 4);
+            });
           }
         }),
       ),
@@ -105,7 +107,14 @@ describe.each(cl.availableBackends())('%s', (backend) => {
     const shapeAndDims = fc
       .array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 5 })
       .chain((shape) =>
-        fc.tuple(fc.constant(shape), fc.subarray(shape.map((_, i) => i), { minLength: 1 }), fc.boolean()),
+        fc.tuple(
+          fc.constant(shape),
+          fc.subarray(
+            shape.map((_, i) => i),
+            { minLength: 1 },
+          ),
+          fc.boolean(),
+        ),
       );
     fc.assert(
       fc.property(shapeAndDims, ([shape, dims, keepdim]) =>
@@ -114,19 +123,31 @@ describe.each(cl.availableBackends())('%s', (backend) => {
           const kept = shape.map((d, i) => (dims.includes(i) ? 1 : d));
           const sums = new Float32Array(numel(kept));
           forEachIndex(shape, (idx, flat) => {
-            sums[at(kept, idx.map((v, i) => (dims.includes(i) ? 0 : v)))]! += x.data[flat]!;
+            sums[
+              at(
+                kept,
+                idx.map((v, i) => (dims.includes(i) ? 0 : v)),
+              )
+            ]! += x.data[flat]!;
           });
           const outShape = keepdim ? kept : shape.filter((_, i) => !dims.includes(i));
           const s = cl.sum(x, dims, keepdim);
           expect(s.shape).toEqual(outShape);
-          s.data.forEach((v, i) => expect(v).toBeCloseTo(sums[i]!, 4));
+          s.data.forEach((v, i) => {
+            expect(v).toBeCloseTo(sums[i]!, 4);
+          });
           const count = numel(shape) / numel(kept);
-          cl.mean(x, dims, keepdim).data.forEach((v, i) => expect(v).toBeCloseTo(sums[i]! / count, 4));
+          cl.mean(x, dims, keepdim).data.forEach((v, i) => {
+            expect(v).toBeCloseTo(sums[i]! / count, 4);
+          });
           if (dims.length === 1) {
             const m = cl.max(x, dims[0]!, keepdim);
             const best = new Float32Array(numel(kept)).fill(-Infinity);
             forEachIndex(shape, (idx, flat) => {
-              const o = at(kept, idx.map((v, i) => (dims.includes(i) ? 0 : v)));
+              const o = at(
+                kept,
+                idx.map((v, i) => (dims.includes(i) ? 0 : v)),
+              );
               best[o] = Math.max(best[o]!, x.data[flat]!);
             });
             expect(Array.from(m.data)).toEqual(Array.from(best));

@@ -90,9 +90,13 @@ for (const name of names) {
     console.error(`${name}: ${e.message}`);
     continue;
   }
-  for (const [c, fn] of Object.entries(cases)) (rows[c] ??= {})[name] = median(fn);
+  for (const [c, fn] of Object.entries(cases)) {
+    rows[c] ??= {};
+    rows[c][name] = median(fn);
+  }
 }
 const cols = names.filter((n) => Object.values(rows)[0]?.[n] !== undefined);
 console.log(`| op (median ms, ${REPS} reps) | ${cols.join(' | ')} |`);
 console.log(`|---|${cols.map(() => '---').join('|')}|`);
-for (const [c, r] of Object.entries(rows)) console.log(`| ${c} | ${cols.map((n) => r[n].toFixed(3)).join(' | ')} |`);
+for (const [c, r] of Object.entries(rows))
+  console.log(`| ${c} | ${cols.map((n) => r[n].toFixed(3)).join(' | ')} |`);

@@ -9,9 +9,25 @@ import { tsEltwise } from '../../src/backend/eltwise-ts.js';
 import { setWasmStaged, type StagedPrimitive } from '../../src/backend/eltwise-wasm.js';
 import { availableBackends, setBackend, getBackend } from '../../src/backend/index.js';
 
-const UNARY: UnaryOp[] = ['relu', 'leakyRelu', 'sigmoid', 'tanh', 'exp', 'log', 'sqrt', 'abs', 'neg', 'clamp'];
+const UNARY: UnaryOp[] = [
+  'relu',
+  'leakyRelu',
+  'sigmoid',
+  'tanh',
+  'exp',
+  'log',
+  'sqrt',
+  'abs',
+  'neg',
+  'clamp',
+];
 const BINARY: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'pow'];
-const ALL_STAGED: StagedPrimitive[] = ['binary', 'reduce', 'softmax', ...UNARY.map((u) => `unary:${u}` as const)];
+const ALL_STAGED: StagedPrimitive[] = [
+  'binary',
+  'reduce',
+  'softmax',
+  ...UNARY.map((u) => `unary:${u}` as const),
+];
 /** Sizes at the edges of the 8-lane vectors, and one that splits into tasks (1 Mi elements each, or ½ Mi). */
 const SIZES = [1, 7, 8, 9, 63, 65, 1000, 2_100_003];
 
@@ -28,7 +44,24 @@ function fill(n: number, seed: number, scale = 3): Float32Array {
   return out;
 }
 
-const SPECIAL = [NaN, Infinity, -Infinity, 0, -0, 1e-40, -1e-40, 1e-30, 88.7, 89, -87, -104, 1e-6, -1e-6, 0.62, 20];
+const SPECIAL = [
+  NaN,
+  Infinity,
+  -Infinity,
+  0,
+  -0,
+  1e-40,
+  -1e-40,
+  1e-30,
+  88.7,
+  89,
+  -87,
+  -104,
+  1e-6,
+  -1e-6,
+  0.62,
+  20,
+];
 
 /** Each element within rel·|expected| (+ abs), NaN where expected is NaN, equal infinities. */
 function expectClose(actual: Float32Array, expected: Float32Array, rel: number, abs = 0, what = ''): void {
@@ -104,16 +137,48 @@ describe.each(variants())('%s', (_name, enter, leave) => {
     // the last dim of both, and a strided (non-collapsible) operand.
     const cases: [number[], number[], number[]][] = [
       [[2_100_001], [1], [1]],
-      [[3, 700_001], [700_001, 1], [0, 1]],
-      [[8, 16, 1000], [16_000, 1000, 1], [0, 1, 0]],
-      [[37, 13], [13, 1], [0, 1]],
-      [[37, 13], [0, 1], [1, 0]],
+      [
+        [3, 700_001],
+        [700_001, 1],
+        [0, 1],
+      ],
+      [
+        [8, 16, 1000],
+        [16_000, 1000, 1],
+        [0, 1, 0],
+      ],
+      [
+        [37, 13],
+        [13, 1],
+        [0, 1],
+      ],
+      [
+        [37, 13],
+        [0, 1],
+        [1, 0],
+      ],
       [[1000], [1], [0]],
       [[1000], [0], [1]],
-      [[5, 9], [9, 1], [1, 0]],
-      [[3, 4, 5], [0, 0, 0], [20, 5, 1]],
-      [[2, 3, 4, 5, 6, 7, 2, 3], [5040, 1680, 420, 84, 14, 2, 1, 0], [0, 1, 3, 12, 60, 360, 0, 2520]],
-      [[6, 7], [7, 1], [1, 6]],
+      [
+        [5, 9],
+        [9, 1],
+        [1, 0],
+      ],
+      [
+        [3, 4, 5],
+        [0, 0, 0],
+        [20, 5, 1],
+      ],
+      [
+        [2, 3, 4, 5, 6, 7, 2, 3],
+        [5040, 1680, 420, 84, 14, 2, 1, 0],
+        [0, 1, 3, 12, 60, 360, 0, 2520],
+      ],
+      [
+        [6, 7],
+        [7, 1],
+        [1, 6],
+      ],
     ];
     for (const [shape, sa, sb] of cases) {
       const n = shape.reduce((p, d) => p * d, 1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keep, memoryStats, randn, scope, setPoolLimit, Tensor } from '../../src/index.js';
+import { keep, memoryStats, randn, scope, setPoolLimit, type Tensor } from '../../src/index.js';
 import { uninitialized } from '../../src/tensor/storage.js';
 
 const N = 8192; // large enough to be pooled
@@ -102,10 +102,14 @@ describe('scope', () => {
     const g = w.grad!;
     expect(g.isDisposed).toBe(false);
     const expected = Array.from(x.data, (xi, i) => xi + 2 * w.data[i]!);
-    g.data.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 4));
+    g.data.forEach((v, i) => {
+      expect(v).toBeCloseTo(expected[i]!, 4);
+    });
     scope(() => loss().backward());
     expect(w.grad).toBe(g);
-    g.data.forEach((v, i) => expect(v).toBeCloseTo(2 * expected[i]!, 4));
+    g.data.forEach((v, i) => {
+      expect(v).toBeCloseTo(2 * expected[i]!, 4);
+    });
   });
 });
 
@@ -127,7 +131,9 @@ describe('backward', () => {
     const a = randn([N], { requiresGrad: true });
     const y = a.add(a).mul(a); // d/da (2a·a) = 4a
     y.sum().backward();
-    a.grad!.data.forEach((v, i) => expect(v).toBeCloseTo(4 * a.data[i]!, 4));
+    a.grad!.data.forEach((v, i) => {
+      expect(v).toBeCloseTo(4 * a.data[i]!, 4);
+    });
   });
 });
 
