@@ -83,5 +83,16 @@ export function selectModels({ quick = false, ids = null } = {}) {
   }
   return fullModels
     .filter((m) => ids === null || ids.includes(m.id))
-    .map((m) => (quick ? { ...m, x: quickShapes[m.id], warmup: 1, samples: 2, quick: true } : { ...m }));
+    .map((m) =>
+      quick
+        ? {
+            ...m,
+            label: `${m.label.split(',')[0]} (quick: ${quickShapes[m.id].join('×')})`,
+            x: quickShapes[m.id],
+            warmup: 1,
+            samples: 2,
+            quick: true,
+          }
+        : { ...m },
+    );
 }
