@@ -71,8 +71,13 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => {
-    // The kernel keeps running on its sockets; every other command ends with its status.
-    if (code >= 0) process.exitCode = code;
+    // The kernel keeps running on its sockets; every other command ends with its status. A handle that outlives
+    // the work (a ZeroMQ context still closing, a client socket) must not keep the process alive: exit shortly
+    // after, if the event loop has not emptied by itself (the timer does not keep it alive).
+    if (code >= 0) {
+      process.exitCode = code;
+      setTimeout(() => process.exit(code), 2000).unref();
+    }
   },
   (err) => {
     console.error(err instanceof Error ? err.message : String(err));
