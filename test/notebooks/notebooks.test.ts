@@ -50,8 +50,11 @@ describe('convlab run', () => {
   const out = path.join(work, 'convlab-run');
   let log = '';
   beforeAll(() => {
+    // A run that never ends fails here with what it printed, instead of hanging the suite.
     const r = spawnSync(process.execPath, [CLI, 'run', NOTEBOOKS, '--out', out, '--timeout', '600'], {
       encoding: 'utf8',
+      timeout: 1_700_000,
+      killSignal: 'SIGTERM',
     });
     log = `${r.stdout}\n${r.stderr}`;
   }, 1_800_000);
