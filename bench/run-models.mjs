@@ -57,6 +57,25 @@ function tunedAllocators(wanted, noInstall, notes) {
   return found.filter((x) => x.path !== null);
 }
 
+/**
+ * Debian's PyTorch calls the system BLAS (libblas.so.3) for its GEMMs (Linear, and the 1×1 convolutions oneDNN does
+ * not take); without OpenBLAS that is the reference BLAS, and ResNet-50 runs about 6× slower. PyTorch in its best
+ * configuration has OpenBLAS: install it once (as root, unless --no-install), or say that it is missing.
+ */
+function optimizedBlas(noInstall, notes) {
+  const present = () => findLibrary('libopenblas.so.0') !== null;
+  if (!present() && !noInstall && process.getuid?.() === 0) {
+    log("installing libopenblas0-pthread (apt-get): PyTorch's BLAS");
+    spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'libopenblas0-pthread'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  }
+  if (!present())
+    notes.push(
+      'PyTorch runs on the reference BLAS (apt-get install libopenblas0-pthread): its figures are far from its best',
+    );
+}
+
 function hasTorch() {
   return spawnSync(PYTHON, ['-c', 'import torch, torchvision, numpy'], { stdio: 'ignore' }).status === 0;
 }
@@ -210,6 +229,7 @@ export async function runModels(opts) {
   } else notes.push('no PyTorch: convlab runs on its own initial weights and a seeded input, unchecked');
 
   const configs = [];
+  if (torch) optimizedBlas(opts.noInstall, notes);
   const allocators = torch
     ? tunedAllocators(opts.torchMalloc ?? ['jemalloc', 'tcmalloc'], opts.noInstall, notes)
     : [];
