@@ -433,7 +433,10 @@ static size_t dots_ws(const cl_geom* g) {
  */
 static int dots_ok(const cl_geom* g) {
   long outputs = (long)g->out[1] * g->out[2], padded = (long)cl_padded_h(g) * cl_padded_w(g);
-  return cl_shifted_ok(g) && ((outputs >= 1024 && outputs * 100 >= padded * 85) || g->k / g->groups < 64);
+  /* A depthwise layer with several outputs per channel (a first layer on one input channel is one) fills the dots
+   * tiles too; with one output per channel the per-channel loop below is as fast. */
+  int fits = cl_shifted_ok(g) || (cl_is_depthwise(g) && g->k / g->groups >= 2);
+  return fits && ((outputs >= 1024 && outputs * 100 >= padded * 85) || g->k / g->groups < 64);
 }
 
 static void dots_backward_filter(const cl_geom* g, const float* x, const float* gy, float* gw, float* ws) {

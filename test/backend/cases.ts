@@ -77,6 +77,10 @@ export const convCases: [string, ConvGeometry][] = [
   ],
   ['depthwise multiplier 2', geometry(1, 4, 8, [1, 9, 9], [1, 5, 5], { groups: 4, padding: [0, 2, 2] })],
   [
+    'one input channel, 8 outputs (a first layer)',
+    geometry(3, 1, 8, [1, 12, 13], [1, 3, 3], { padding: [0, 1, 1] }),
+  ],
+  [
     'depthwise dilated',
     geometry(1, 3, 3, [1, 11, 11], [1, 3, 3], { groups: 3, padding: [0, 2, 2], dilation: [1, 2, 2] }),
   ],
