@@ -6,30 +6,11 @@
 import { describe } from 'vitest';
 import * as cl from '../../src/index.js';
 import type { Reduction, Tensor } from '../../src/index.js';
-import { type GoldenCase, goldenTests, loadSuite } from '../golden/fixtures.js';
+import { binary, type GoldenCase, goldenTests, loadSuite, unary } from '../golden/fixtures.js';
 
 const suite = loadSuite('eltwise');
 
 type Dim = number | number[] | null;
-const binary: Record<string, (a: Tensor, b: Tensor | number) => Tensor> = {
-  add: cl.add,
-  sub: cl.sub,
-  mul: cl.mul,
-  div: cl.div,
-  pow: cl.pow,
-  maximum: cl.maximum,
-  minimum: cl.minimum,
-};
-const unary: Record<string, (x: Tensor) => Tensor> = {
-  relu: cl.relu,
-  sigmoid: cl.sigmoid,
-  tanh: cl.tanh,
-  exp: cl.exp,
-  log: cl.log,
-  sqrt: cl.sqrt,
-  abs: cl.abs,
-  neg: cl.neg,
-};
 
 /** Three optimizer steps on the given gradients; returns the weights after them. */
 function steps(c: GoldenCase, [w, ...grads]: Tensor[]): Tensor {

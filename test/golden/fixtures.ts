@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
+import * as cl from '../../src/index.js';
 import { availableBackends, type Tensor, tensor, withBackend } from '../../src/index.js';
 
 export interface TensorRef {
@@ -109,3 +110,24 @@ function checkCase(suite: Suite, c: GoldenCase, call: Call): void {
     );
   });
 }
+
+/** The element-wise ops the golden suites name, by the name PyTorch's generator writes. */
+export const binary: Record<string, (a: Tensor, b: Tensor | number) => Tensor> = {
+  add: cl.add,
+  sub: cl.sub,
+  mul: cl.mul,
+  div: cl.div,
+  pow: cl.pow,
+  maximum: cl.maximum,
+  minimum: cl.minimum,
+};
+export const unary: Record<string, (x: Tensor) => Tensor> = {
+  relu: cl.relu,
+  sigmoid: cl.sigmoid,
+  tanh: cl.tanh,
+  exp: cl.exp,
+  log: cl.log,
+  sqrt: cl.sqrt,
+  abs: cl.abs,
+  neg: cl.neg,
+};

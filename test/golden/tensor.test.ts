@@ -2,30 +2,11 @@
 import { describe } from 'vitest';
 import * as cl from '../../src/index.js';
 import type { PadMode, Reduction, Tensor } from '../../src/index.js';
-import { type GoldenCase, goldenTests, loadSuite } from './fixtures.js';
+import { binary, type GoldenCase, goldenTests, loadSuite, unary } from './fixtures.js';
 
 const suite = loadSuite('tensor');
 
 type Dim = number | number[] | null;
-const binary: Record<string, (a: Tensor, b: Tensor | number) => Tensor> = {
-  add: cl.add,
-  sub: cl.sub,
-  mul: cl.mul,
-  div: cl.div,
-  pow: cl.pow,
-  maximum: cl.maximum,
-  minimum: cl.minimum,
-};
-const unary: Record<string, (x: Tensor) => Tensor> = {
-  relu: cl.relu,
-  sigmoid: cl.sigmoid,
-  tanh: cl.tanh,
-  exp: cl.exp,
-  log: cl.log,
-  sqrt: cl.sqrt,
-  abs: cl.abs,
-  neg: cl.neg,
-};
 
 function call(c: GoldenCase, t: Tensor[]): Tensor | Tensor[] {
   const a = c.args as Record<string, never>;
