@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { closeText, firstDifference } from './compare.js';
-import { normalizeNotebook } from './normalize.js';
+import { closeText, firstDifference } from '../../runner/compare.js';
+import { normalizeNotebook } from '../../runner/normalize.js';
 
 describe('notebook output comparison', () => {
   it('accepts a difference in the last printed digit and nothing more', () => {

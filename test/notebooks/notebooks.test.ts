@@ -8,8 +8,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { firstDifference } from './compare.js';
-import { normalizeNotebook } from './normalize.js';
+import { firstDifference } from '../../runner/compare.js';
+import { normalizeNotebook } from '../../runner/normalize.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const NOTEBOOKS = path.join(ROOT, 'notebooks');
