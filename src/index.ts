@@ -359,5 +359,16 @@ export {
   VEGA_LITE_MIME,
 } from './display/index.js';
 
+// Short seeded training runs on the bundled digits (tutorials and experiments)
+export {
+  type DigitsDataOptions,
+  type DigitsRun,
+  digitsAccuracy,
+  digitsData,
+  meanStd,
+  type TrainOnDigitsOptions,
+  trainOnDigits,
+} from './train/index.js';
+
 // A browser host supplies the WASM module bytes before selecting the wasm backend
 export { initWasmBackend } from './backend/index.js';
