@@ -1,0 +1,16 @@
+/** The two POSIX path functions the library calls (node:path), for the browser build's virtual file system. */
+export function join(...parts: string[]): string {
+  const out: string[] = [];
+  for (const seg of parts.join('/').split('/')) {
+    if (seg === '..') out.pop();
+    else if (seg !== '' && seg !== '.') out.push(seg);
+  }
+  return `/${out.join('/')}`;
+}
+
+export function dirname(path: string): string {
+  const i = path.replace(/\/+$/, '').lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
+export default { join, dirname };
