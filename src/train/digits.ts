@@ -42,6 +42,8 @@ export interface TrainOnDigitsOptions {
   perClass?: number;
   /** Image side: 28, or 14 for 2×2 average-pooled digits, 4× cheaper; default 28. */
   size?: 28 | 14;
+  /** Called before each optimizer step (0-based), e.g. to anneal a temperature over the run. */
+  onStep?: (step: number, model: Module) => void;
 }
 
 export interface DigitsDataOptions {
@@ -81,7 +83,7 @@ export function digitsData(opts: DigitsDataOptions = {}): Digits {
 }
 
 function checkOptions(opts: TrainOnDigitsOptions): Required<TrainOnDigitsOptions> {
-  const known = ['seeds', 'steps', 'batchSize', 'lr', 'optimizer', 'perClass', 'size'];
+  const known = ['seeds', 'steps', 'batchSize', 'lr', 'optimizer', 'perClass', 'size', 'onStep'];
   for (const name of Object.keys(opts)) {
     if (!known.includes(name))
       throw new ArgumentError(
@@ -96,6 +98,7 @@ function checkOptions(opts: TrainOnDigitsOptions): Required<TrainOnDigitsOptions
     optimizer: opts.optimizer ?? 'adam',
     perClass: opts.perClass ?? 300,
     size: opts.size ?? 28,
+    onStep: opts.onStep ?? (() => {}),
   };
   const positiveInt = (name: string, v: number) => {
     if (!Number.isInteger(v) || v < 1)
@@ -115,6 +118,10 @@ function checkOptions(opts: TrainOnDigitsOptions): Required<TrainOnDigitsOptions
     throw new ArgumentError(`trainOnDigits: perClass must be an integer >= 5, got ${String(o.perClass)}`);
   if (o.size !== 28 && o.size !== 14)
     throw new ArgumentError(`trainOnDigits: size must be 28 or 14, got ${String(o.size)}`);
+  if (typeof o.onStep !== 'function')
+    throw new ArgumentError(
+      `trainOnDigits: onStep must be a function (step, model) => void, got ${typeof o.onStep}`,
+    );
   return o;
 }
 
@@ -196,7 +203,8 @@ export function trainOnDigits(build: (seed: number) => Module, opts: TrainOnDigi
     model.train();
     const losses: number[] = [];
     const started = performance.now();
-    for (const batch of batches) {
+    for (const [step, batch] of batches.entries()) {
+      o.onStep(step, model);
       const x = rows(digits.trainImages, batch);
       const y = rows(digits.trainLabels, batch);
       losses.push(

@@ -76,6 +76,25 @@ describe('trainOnDigits', () => {
     expect(recorders[0]!.batches.slice(0, 3)).toEqual(recorders[1]!.batches.slice(0, 3));
   });
 
+  it('calls onStep before every step with the model', () => {
+    const seen: number[] = [];
+    let built: Module | null = null;
+    trainOnDigits(
+      () => {
+        built = tiny();
+        return built;
+      },
+      {
+        seeds: [0],
+        steps: 4,
+        size: 14,
+        perClass: 20,
+        onStep: (step, model) => seen.push(model === built ? step : -1),
+      },
+    );
+    expect(seen).toEqual([0, 1, 2, 3]);
+  });
+
   it('trains with SGD and on full-size digits', () => {
     const [run] = trainOnDigits(() => tiny(28), {
       seeds: [0],
@@ -97,6 +116,7 @@ describe('trainOnDigits', () => {
       [{ size: 7 }, /trainOnDigits: size must be 28 or 14, got 7/],
       [{ perClass: 1 }, /trainOnDigits: perClass must be an integer >= 5, got 1/],
       [{ epochs: 2 }, /trainOnDigits: unknown option 'epochs'/],
+      [{ onStep: 1 }, /trainOnDigits: onStep must be a function/],
     ];
     for (const [opts, message] of bad) expect(() => trainOnDigits(() => tiny(), opts)).toThrow(message);
     expect(() => trainOnDigits(null as never)).toThrow(/trainOnDigits: build must be a function/);
