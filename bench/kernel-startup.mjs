@@ -13,7 +13,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const { KernelClient, sleep } = await import(path.join(root, 'dist/kernel/client.js'));
+const { KernelClient, sleep } = await import(path.join(root, 'dist/runner/local.js'));
 const { values } = parseArgs({
   options: { runs: { type: 'string', default: '5' }, cells: { type: 'string', default: '50' } },
 });

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `convlab kernel | install | uninstall | doctor | run`: the command line of the convlab package. */
+/** `convlab kernel | install | uninstall | doctor | run | verify`: the command line of the convlab package. */
 import { parseArgs } from 'node:util';
 
 const USAGE = `usage:
@@ -7,7 +7,26 @@ const USAGE = `usage:
   convlab install [--user | --sys-prefix | --prefix DIR]
   convlab uninstall [--user | --sys-prefix | --prefix DIR]
   convlab doctor
-  convlab run NOTEBOOK|DIR… [-p name=value…] [--out DIR] [--timeout S] [--inplace]`;
+  convlab run NOTEBOOK|DIR… [-p name=value…] [--sweep name=v1,v2,……] [--jobs N] [--out DIR] [--timeout S]
+              [--inplace] [--server URL [--token T]]
+  convlab verify NOTEBOOK|DIR… [--jobs N] [--timeout S] [--server URL [--token T]]
+
+  --server runs the kernels on a Jupyter server (Jupyter Server, JupyterHub, Enterprise Gateway) that has the
+  convlab kernelspec; the token comes from --token or JUPYTER_TOKEN.`;
+
+/** --server and --token (or JUPYTER_TOKEN) as the runner takes them. */
+function server(values: { server?: string; token?: string }): { url: string; token: string } | undefined {
+  if (values.server === undefined) {
+    if (values.token !== undefined) throw new Error('convlab: --token is only used with --server URL');
+    return undefined;
+  }
+  return { url: values.server, token: values.token ?? process.env.JUPYTER_TOKEN ?? '' };
+}
+
+/** A whole number option, or undefined when absent; the runner checks its range. */
+function count(v: string | undefined): number | undefined {
+  return v === undefined ? undefined : Number(v);
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -48,14 +67,39 @@ async function main(argv: string[]): Promise<number> {
           out: { type: 'string', short: 'o' },
           timeout: { type: 'string' },
           inplace: { type: 'boolean' },
+          sweep: { type: 'string', multiple: true },
+          jobs: { type: 'string', short: 'j' },
+          server: { type: 'string' },
+          token: { type: 'string' },
         },
       });
-      const { runNotebooks } = await import('./runner.js');
+      const { runNotebooks } = await import('../runner/run.js');
       return runNotebooks(positionals, {
         parameters: values.parameter ?? [],
+        sweeps: values.sweep ?? [],
+        jobs: count(values.jobs),
         out: values.out,
-        timeoutSeconds: values.timeout === undefined ? undefined : Number(values.timeout),
+        timeoutSeconds: count(values.timeout),
         inplace: values.inplace === true,
+        server: server(values),
+      });
+    }
+    case 'verify': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          timeout: { type: 'string' },
+          jobs: { type: 'string', short: 'j' },
+          server: { type: 'string' },
+          token: { type: 'string' },
+        },
+      });
+      const { verifyNotebooks } = await import('../runner/verify.js');
+      return verifyNotebooks(positionals, {
+        timeoutSeconds: count(values.timeout),
+        jobs: count(values.jobs),
+        server: server(values),
       });
     }
     case undefined:

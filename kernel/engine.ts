@@ -7,6 +7,7 @@ import { Console } from 'node:console';
 import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 import type { MessagePort, Worker } from 'node:worker_threads';
+import { record } from '../src/record.js';
 import { format, type MimeBundle } from './format.js';
 import { History } from './history.js';
 import {
@@ -118,6 +119,7 @@ export class Engine {
     g.display = (value: unknown, options: { displayId?: string; update?: boolean } = {}) => {
       this.display(format(value), options.displayId, options.update === true);
     };
+    g.record = record;
     g.clearOutput = (wait = false) =>
       this.post({ kind: 'iopub', msgType: 'clear_output', content: { wait: wait === true } });
     g.prompt = (message = '', defaultValue?: string) => this.prompt(String(message), defaultValue);

@@ -22,6 +22,8 @@ interface ConvlabDisplayOptions {
 }
 /** Shows a value as a rich output: its [Symbol.for('Jupyter.display')]() bundle, or util.inspect text. */
 declare function display(value: unknown, options?: ConvlabDisplayOptions): void;
+/** Stores a scalar or small table under name in this run's outputs (convlab's record; sweeps gather them). */
+declare function record(name: string, value: number | string | boolean | null | object): void;
 /** Clears this cell's output, at once or (wait: true) just before the next output arrives: for live plots. */
 declare function clearOutput(wait?: boolean): void;
 /** Asks the notebook user for a line of text (a Jupyter input_request); null when input is not allowed. */

@@ -370,5 +370,8 @@ export {
   trainOnDigits,
 } from './train/index.js';
 
+// Results a notebook records with its run (gathered by `convlab run` and its sweeps)
+export { RECORD_MIME, type RecordValue, record } from './record.js';
+
 // A browser host supplies the WASM module bytes before selecting the wasm backend
 export { initWasmBackend } from './backend/index.js';

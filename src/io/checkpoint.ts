@@ -5,9 +5,9 @@
  * and one `<name>/data/<key>` file of raw little-endian values per storage. Tensors may be views: each is
  * gathered from its storage by offset and strides.
  */
-import { readFileSync } from 'node:fs';
 import { unzipSync } from 'fflate';
 import { ArgumentError, describe, fmtShape } from '../errors.js';
+import { readDataFile } from '../provenance.js';
 import { numel, Tensor } from '../tensor/tensor.js';
 import { PickleDict, type StorageRef, type TensorRef, UnpicklingError, unpickleStateDict } from './pickle.js';
 import { halfToFloat, loadSafetensors } from './safetensors.js';
@@ -49,7 +49,7 @@ export function loadCheckpoint(
   opts: LoadCheckpointOptions = {},
 ): Map<string, Tensor> {
   let bytes: Uint8Array;
-  if (typeof pathOrBytes === 'string') bytes = readFileSync(pathOrBytes);
+  if (typeof pathOrBytes === 'string') bytes = readDataFile(pathOrBytes);
   else if (pathOrBytes instanceof Uint8Array) bytes = pathOrBytes;
   else
     throw new ArgumentError(

@@ -3,9 +3,10 @@
  * torchvision's `to_tensor` gives and `save_image` takes; C is 1 (gray), 2 (gray + alpha), 3 (RGB) or 4 (RGBA).
  * 8- and 16-bit files decode; palette files expand to RGB(A). Encoding writes 8 bits, clamping to [0, 1].
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { convertIndexedToRgb, decode, encode } from 'fast-png';
 import { ArgumentError, fmtShape, ShapeError } from '../errors.js';
+import { readDataFile } from '../provenance.js';
 import { Tensor } from '../tensor/tensor.js';
 
 export interface DecodePngOptions {
@@ -92,7 +93,7 @@ export function encodeRgba(
 
 /** Reads a PNG file as a [C, H, W] tensor in [0, 1]. */
 export function readPng(path: string, opts: DecodePngOptions = {}): Tensor {
-  return decodePng(readFileSync(path), opts);
+  return decodePng(readDataFile(path), opts);
 }
 
 /** Writes an image tensor ([H, W] or [C, H, W], values in [0, 1]) to a PNG file. */

@@ -2,11 +2,12 @@
  * Sample photographs shipped with convlab (data/images, licences in data/images/LICENSE.md), so tutorials
  * convolve a real image without a network: `sampleImage('chelsea')` is a [3, 113, 150] tensor in [0, 1].
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decode } from 'fast-png';
 import { ArgumentError, describe } from '../errors.js';
+import { readDataFile } from '../provenance.js';
 import { Tensor } from '../tensor/tensor.js';
 
 export const SAMPLE_IMAGES = ['chelsea', 'coffee', 'astronaut', 'camera'] as const;
@@ -19,7 +20,7 @@ export function sampleImage(name: SampleImage, opts: { gray?: boolean } = {}): T
       `sampleImage: name must be one of ${SAMPLE_IMAGES.join(', ')}, got ${describe(name)}`,
     );
   }
-  const png = decode(readFileSync(join(imagesDir(), `${name}.png`)));
+  const png = decode(readDataFile(join(imagesDir(), `${name}.png`)));
   const { width, height, channels } = png;
   const colour = Math.min(channels, 3);
   const outC = opts.gray ? 1 : colour;

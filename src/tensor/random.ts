@@ -4,6 +4,7 @@
  * default one, which `manualSeed` resets.
  */
 import { checkInt } from '../errors.js';
+import { noteSeed } from '../provenance.js';
 
 export class Generator {
   private s = new Uint32Array(4);
@@ -98,5 +99,7 @@ export const defaultGenerator = new Generator(0);
 
 /** Seeds the default generator (torch.manual_seed). */
 export function manualSeed(seed: number): Generator {
-  return defaultGenerator.manualSeed(seed);
+  defaultGenerator.manualSeed(seed);
+  noteSeed(seed);
+  return defaultGenerator;
 }

@@ -5,7 +5,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { KernelClient as Client } from '../../kernel/client';
+import type { KernelClient as Client } from '../../runner/local';
 import {
   ensureBuilt,
   notebook,
@@ -22,7 +22,7 @@ let KernelClient: typeof Client;
 
 beforeAll(async () => {
   ensureBuilt();
-  ({ KernelClient } = await import(path.join(ROOT, 'dist/kernel/client.js')));
+  ({ KernelClient } = await import(path.join(ROOT, 'dist/runner/local.js')));
 }, 120_000);
 
 const alive = (pid: number) => {

@@ -1,4 +1,4 @@
-/** Builds the kernel (tsc over src/ and kernel/) when dist/ is missing or older than a source file. */
+/** Builds the kernel (tsc over src/, kernel/ and runner/) when dist/ is missing or older than a source file. */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -18,7 +18,12 @@ function newest(dir: string): number {
 export function ensureBuilt(): void {
   const stale = () =>
     !existsSync(CLI) ||
-    statSync(CLI).mtimeMs < Math.max(newest(path.join(ROOT, 'kernel')), newest(path.join(ROOT, 'src')));
+    statSync(CLI).mtimeMs <
+      Math.max(
+        newest(path.join(ROOT, 'kernel')),
+        newest(path.join(ROOT, 'runner')),
+        newest(path.join(ROOT, 'src')),
+      );
   if (!stale()) return;
   // One build at a time: several test files may ask at once.
   // The project's own compiler by path: node_modules/.bin/tsc may be tslab's older TypeScript.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { notebookHtml } from '../../kernel/html.js';
+import { notebookHtml } from '../../runner/html.js';
 
 const page = (md: string) => notebookHtml('t', [{ cell_type: 'markdown', source: md }]);
 

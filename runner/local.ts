@@ -1,6 +1,7 @@
 /**
  * A minimal Jupyter client over ZeroMQ: starts a convlab kernel process with a fresh connection file and runs
- * cells on it, collecting their outputs in nbformat shape. Used by `convlab run` and by the start-up benchmark.
+ * cells on it, collecting their outputs in nbformat shape. The runner's local kernels (`localKernels`), and the
+ * start-up benchmark's.
  *
  * It watches its kernel the way a kernel manager does: the process (exit, signal) and the heartbeat channel.
  * A kernel that dies or stops answering ends the cell it was running as `died` within seconds, never a hang.
@@ -12,17 +13,19 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as zmq from 'zeromq';
-import { SendQueue } from './queue.js';
-import { type ConnectionInfo, decode, encode, endpoint, type Message, newHeader } from './wire.js';
+import { SendQueue } from '../kernel/queue.js';
+import { type ConnectionInfo, decode, encode, endpoint, type Message, newHeader } from '../kernel/wire.js';
+import {
+  type CellRun,
+  executeContent,
+  type KernelConnection,
+  type KernelSource,
+  type Output,
+  OutputCollector,
+  sleep,
+} from './connection.js';
 
-export type Output = Record<string, unknown> & { output_type: string };
-
-export interface CellRun {
-  status: 'ok' | 'error' | 'aborted' | 'timeout' | 'died';
-  executionCount: number | null;
-  outputs: Output[];
-  error?: { ename: string; evalue: string };
-}
+export { type CellRun, type Output, sleep };
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -144,7 +147,7 @@ export class KernelClient {
 
   private spawnKernel(): void {
     const o = this.options;
-    const cli = new URL('./cli.js', import.meta.url).pathname;
+    const cli = new URL('../kernel/cli.js', import.meta.url).pathname;
     const argv = (o.argv ?? [process.execPath, cli, 'kernel', '--connection-file', '{connection_file}']).map(
       (a) => a.replace('{connection_file}', this.file),
     );
@@ -289,14 +292,11 @@ export class KernelClient {
    * cell's time limit does not count the start-up.
    */
   async started(timeoutMs = 120_000): Promise<void> {
-    const { msgId, reply } = this.request('shell', 'execute_request', {
-      code: '',
-      silent: true,
-      store_history: false,
-      user_expressions: {},
-      allow_stdin: false,
-      stop_on_error: false,
-    });
+    const { msgId, reply } = this.request(
+      'shell',
+      'execute_request',
+      executeContent('', { silent: true, stopOnError: false }),
+    );
     const r = await Promise.race([reply, sleep(timeoutMs).then(() => null), this.death]);
     this.waiters.delete(msgId);
     if (r instanceof KernelDiedError) throw r;
@@ -304,75 +304,24 @@ export class KernelClient {
   }
 
   async execute(code: string, timeoutMs = Number.POSITIVE_INFINITY, stopOnError = true): Promise<CellRun> {
-    const outputs: Output[] = [];
-    let clearPending = false;
+    return this.run(executeContent(code, { stopOnError }), timeoutMs);
+  }
+
+  /** Evaluates user expressions in a silent empty cell (the kernel's values, without outputs or history). */
+  async evaluate(expressions: Record<string, string>, timeoutMs: number): Promise<Record<string, unknown>> {
+    const r = await this.run(executeContent('', { silent: true, userExpressions: expressions }), timeoutMs);
+    return r.userExpressions ?? {};
+  }
+
+  private async run(content: Record<string, unknown>, timeoutMs: number): Promise<CellRun> {
+    const collector = new OutputCollector(this.displays);
     let idle!: () => void;
     const idlePromise = new Promise<void>((r) => {
       idle = r;
     });
-    const add = (o: Output) => {
-      if (clearPending) {
-        outputs.length = 0;
-        clearPending = false;
-      }
-      const last = outputs[outputs.length - 1];
-      if (o.output_type === 'stream' && last?.output_type === 'stream' && last.name === o.name) {
-        last.text = String(last.text) + String(o.text);
-      } else {
-        outputs.push(o);
-      }
-    };
-    const { msgId, reply } = this.request(
-      'shell',
-      'execute_request',
-      {
-        code,
-        silent: false,
-        store_history: true,
-        user_expressions: {},
-        allow_stdin: false,
-        stop_on_error: stopOnError,
-      },
-      (m) => {
-        const c = m.content;
-        switch (m.header.msg_type) {
-          case 'stream':
-            add({ output_type: 'stream', name: c.name, text: c.text });
-            break;
-          case 'execute_result':
-            add({
-              output_type: 'execute_result',
-              execution_count: c.execution_count,
-              data: c.data,
-              metadata: c.metadata ?? {},
-            });
-            break;
-          case 'display_data':
-          case 'update_display_data': {
-            const id = (c.transient as { display_id?: string } | undefined)?.display_id;
-            const out: Output = { output_type: 'display_data', data: c.data, metadata: c.metadata ?? {} };
-            if (m.header.msg_type === 'update_display_data') {
-              for (const o of this.displays.get(id ?? '') ?? [])
-                Object.assign(o, { data: c.data, metadata: out.metadata });
-              break;
-            }
-            add(out);
-            if (id) this.displays.set(id, [...(this.displays.get(id) ?? []), out]);
-            break;
-          }
-          case 'error':
-            add({ output_type: 'error', ename: c.ename, evalue: c.evalue, traceback: c.traceback });
-            break;
-          case 'clear_output':
-            if (c.wait) clearPending = true;
-            else outputs.length = 0;
-            break;
-          case 'status':
-            if (c.execution_state === 'idle') idle();
-            break;
-        }
-      },
-    );
+    const { msgId, reply } = this.request('shell', 'execute_request', content, (m) => {
+      if (collector.message(m.header.msg_type, m.content)) idle();
+    });
     const timedOut = Symbol('timeout');
     const timer = Number.isFinite(timeoutMs)
       ? sleep(timeoutMs).then(() => timedOut)
@@ -386,34 +335,19 @@ export class KernelClient {
         .split('\n')
         .filter((l) => l.trim() !== '' && !/^\s*\d+: 0x[0-9a-f]+/.test(l))
         .slice(-5);
-      add({ output_type: 'error', ename: r.name, evalue: r.message, traceback: [r.message, ...tail] });
-      return { status: 'died', executionCount: null, outputs, error: { ename: r.name, evalue: r.message } };
+      return collector.died(r.name, r.message, tail);
     }
     if (r === timedOut) {
       await Promise.race([this.request('control', 'interrupt_request', {}).reply, sleep(5000), this.death]);
       await Promise.race([reply, sleep(5000), this.death]);
       await Promise.race([idlePromise, sleep(1000)]);
       this.iopubListeners.delete(msgId);
-      return {
-        status: 'timeout',
-        executionCount: null,
-        outputs,
-        error: { ename: 'Timeout', evalue: `cell ran longer than ${timeoutMs / 1000} s and was interrupted` },
-      };
+      return collector.timedOut(timeoutMs);
     }
-    const content = (r as Message).content;
     // Outputs are complete once the kernel reports idle for this request.
     await Promise.race([idlePromise, sleep(10_000), this.death]);
     this.iopubListeners.delete(msgId);
-    return {
-      status: content.status as CellRun['status'],
-      executionCount: (content.execution_count as number | null) ?? null,
-      outputs,
-      error:
-        content.status === 'error'
-          ? { ename: String(content.ename), evalue: String(content.evalue) }
-          : undefined,
-    };
+    return collector.replied((r as Message).content);
   }
 
   private readonly displays = new Map<string, Output[]>();
@@ -475,7 +409,33 @@ export class KernelClient {
   }
 }
 
-/** A timer that does not keep the process alive: the races below must not delay the runner's exit. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
+/**
+ * Kernels started on this machine, each in the notebook's folder. The kernel's stderr is kept (its tail names
+ * the cause when it dies), and it is ready to run code when returned.
+ */
+export function localKernels(): KernelSource {
+  return {
+    where: 'local',
+    async start(cwd: string): Promise<KernelConnection> {
+      const client = await KernelClient.launch({ cwd, stderr: 'capture' });
+      try {
+        const info = await client.ready();
+        await client.started();
+        return {
+          info,
+          execute: (code, timeoutMs) => client.execute(code, timeoutMs),
+          evaluate: (expressions, timeoutMs) => client.evaluate(expressions, timeoutMs),
+          shutdown: () => client.shutdown(),
+          kill: async () => client.kill(),
+        };
+      } catch (err) {
+        await client.shutdown();
+        throw err;
+      }
+    },
+    abort: async () => {
+      for (const k of KernelClient.live()) k.kill();
+    },
+    close: async () => {},
+  };
 }

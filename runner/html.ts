@@ -5,6 +5,7 @@
  * from the runner so the page can grow without touching execution.
  */
 import { Marked } from 'marked';
+import type { SweepAxis, SweepRun } from './sweep.js';
 
 export const CONVLAB_MIME = 'application/vnd.convlab.v1+json';
 
@@ -155,5 +156,114 @@ export function galleryHtml(title: string, entries: GalleryEntry[]): string {
 <body><h1>${escapeHtml(title)}</h1><div class="gallery">
 ${cards}
 </div></body></html>
+`;
+}
+
+const PLOT_W = 420;
+const PLOT_H = 240;
+const PAD = { left: 56, right: 12, top: 12, bottom: 36 };
+const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
+
+/** Three significant digits for axis labels. */
+function tick(v: number): string {
+  return Number(v.toPrecision(3)).toString();
+}
+
+/**
+ * One scalar against the first swept parameter (its values as numbers when they all are, else evenly spaced),
+ * one line per combination of the other parameters; failed runs and runs that did not record it leave gaps.
+ */
+function scalarPlot(name: string, axes: SweepAxis[], runs: SweepRun[]): string {
+  const [xAxis, ...others] = axes;
+  const xRaw = (r: SweepRun) => r.parameters[xAxis!.name];
+  const numeric = runs.every((r) => typeof xRaw(r) === 'number');
+  const categories = xAxis!.values;
+  // A value as text, the same for a raw `--sweep` value and the parsed one a run holds.
+  const key = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+  const parsed = (raw: string) => {
+    try {
+      return key(JSON.parse(raw));
+    } catch {
+      return raw;
+    }
+  };
+  const keys = categories.map(parsed);
+  const xOf = (r: SweepRun) => (numeric ? (xRaw(r) as number) : keys.indexOf(key(xRaw(r))));
+  const points = runs
+    .filter((r) => r.ok && typeof r.records[name] === 'number')
+    .map((r) => ({
+      x: xOf(r),
+      y: r.records[name] as number,
+      series: others.map((a) => `${a.name}=${JSON.stringify(r.parameters[a.name])}`).join(', '),
+    }));
+  if (points.length === 0) return '';
+  const span = (vs: number[]) => {
+    const lo = Math.min(...vs);
+    const hi = Math.max(...vs);
+    return lo === hi ? [lo - 1, hi + 1] : [lo, hi];
+  };
+  const [x0, x1] = numeric ? span(points.map((p) => p.x)) : [-0.5, categories.length - 0.5];
+  const [y0, y1] = span(points.map((p) => p.y));
+  const sx = (x: number) => PAD.left + ((x - x0!) / (x1! - x0!)) * (PLOT_W - PAD.left - PAD.right);
+  const sy = (y: number) => PLOT_H - PAD.bottom - ((y - y0!) / (y1! - y0!)) * (PLOT_H - PAD.top - PAD.bottom);
+  const series = [...new Set(points.map((p) => p.series))];
+  const lines = series
+    .map((s, i) => {
+      const colour = COLOURS[i % COLOURS.length];
+      const pts = points.filter((p) => p.series === s).sort((a, b) => a.x - b.x);
+      const poly = pts.map((p) => `${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(' ');
+      const dots = pts
+        .map(
+          (p) =>
+            `<circle cx="${sx(p.x).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="3" fill="${colour}"><title>${escapeHtml(`${s ? `${s}: ` : ''}${name} = ${p.y}`)}</title></circle>`,
+        )
+        .join('');
+      return `<polyline fill="none" stroke="${colour}" stroke-width="1.5" points="${poly}"/>${dots}`;
+    })
+    .join('');
+  const xTicks = numeric
+    ? [...new Set(points.map((p) => p.x))].map((x) => [sx(x), tick(x)] as const)
+    : categories.map((c, i) => [sx(i), c] as const);
+  const axesSvg = `<line x1="${PAD.left}" y1="${PLOT_H - PAD.bottom}" x2="${PLOT_W - PAD.right}" y2="${PLOT_H - PAD.bottom}" stroke="#8a8f99"/>
+<line x1="${PAD.left}" y1="${PAD.top}" x2="${PAD.left}" y2="${PLOT_H - PAD.bottom}" stroke="#8a8f99"/>
+${xTicks.map(([x, t]) => `<text x="${x.toFixed(1)}" y="${PLOT_H - PAD.bottom + 14}" text-anchor="middle">${escapeHtml(t)}</text>`).join('')}
+${[y0!, (y0! + y1!) / 2, y1!].map((y) => `<text x="${PAD.left - 4}" y="${(sy(y) + 4).toFixed(1)}" text-anchor="end">${tick(y)}</text>`).join('')}
+<text x="${(PAD.left + PLOT_W - PAD.right) / 2}" y="${PLOT_H - 4}" text-anchor="middle">${escapeHtml(xAxis!.name)}</text>`;
+  const legend = series
+    .filter((s) => s !== '')
+    .map((s, i) => `<span style="color:${COLOURS[i % COLOURS.length]}">● ${escapeHtml(s)}</span>`)
+    .join(' ');
+  return `<figure class="plot"><figcaption>${escapeHtml(name)}</figcaption>
+<svg xmlns="http://www.w3.org/2000/svg" width="${PLOT_W}" height="${PLOT_H}" viewBox="0 0 ${PLOT_W} ${PLOT_H}" font-size="11" font-family="system-ui,sans-serif">${axesSvg}${lines}</svg>
+<div class="legend">${legend}</div></figure>`;
+}
+
+/** A sweep's page: a plot per recorded scalar and a table of every run with its parameters and records. */
+export function resultsHtml(title: string, axes: SweepAxis[], runs: SweepRun[], scalars: string[]): string {
+  const plots = scalars.map((s) => scalarPlot(s, axes, runs)).join('\n');
+  const cell = (v: unknown) =>
+    escapeHtml(v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
+  const head = ['run', 'status', ...axes.map((a) => a.name), ...scalars].map(
+    (h) => `<th>${escapeHtml(h)}</th>`,
+  );
+  const rows = runs.map(
+    (r) =>
+      `<tr><td><a href="${escapeHtml(r.html)}">${escapeHtml(r.label)}</a></td><td class="${r.ok ? '' : 'failed'}">${
+        r.ok ? 'ok' : `failed: ${escapeHtml(r.failure ?? '')}`
+      }</td>${axes.map((a) => `<td>${cell(r.parameters[a.name])}</td>`).join('')}${scalars
+        .map((s) => `<td>${cell(r.records[s])}</td>`)
+        .join('')}</tr>`,
+  );
+  const failed = runs.filter((r) => !r.ok).length;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}: results</title><style>${STYLE}
+.plots{display:flex;flex-wrap:wrap;gap:1em}.plot{margin:0}figcaption{font-weight:600}
+table{border-collapse:collapse}td,th{border:1px solid #d8dbe2;padding:.2em .5em;text-align:left}</style></head>
+<body><h1>${escapeHtml(title)}</h1><p>${runs.length} runs, ${runs.length - failed} ok, ${failed} failed; data in
+<a href="results.csv">results.csv</a> and <a href="results.json">results.json</a>.</p>
+<div class="plots">${plots}</div>
+<table><thead><tr>${head.join('')}</tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table></body></html>
 `;
 }
