@@ -13,4 +13,9 @@ export function dirname(path: string): string {
   return i <= 0 ? '/' : path.slice(0, i);
 }
 
-export default { join, dirname };
+/** Paths of the virtual file system are absolute already; a relative one is taken from its root. */
+export function resolve(...parts: string[]): string {
+  return join(...parts);
+}
+
+export default { join, dirname, resolve };

@@ -1,0 +1,21 @@
+// The stylesheets of the plugins, as JupyterLab's own build imports them, and the convlab renderer's.
+import '@jupyterlab/application-extension/style/index.js';
+import '@jupyterlab/apputils-extension/style/index.js';
+import '@jupyterlab/codemirror-extension/style/index.js';
+import '@jupyterlab/completer-extension/style/index.js';
+import '@jupyterlab/docmanager-extension/style/index.js';
+import '@jupyterlab/documentsearch-extension/style/index.js';
+import '@jupyterlab/filebrowser-extension/style/index.js';
+import '@jupyterlab/launcher-extension/style/index.js';
+import '@jupyterlab/mainmenu-extension/style/index.js';
+import '@jupyterlab/markedparser-extension/style/index.js';
+import '@jupyterlab/metadataform-extension/style/index.js';
+import '@jupyterlab/notebook-extension/style/index.js';
+import '@jupyterlab/rendermime-extension/style/index.js';
+import '@jupyterlab/shortcuts-extension/style/index.js';
+import '@jupyterlab/statusbar-extension/style/index.js';
+import '@jupyterlab/translation-extension/style/index.js';
+import '@jupyterlab/ui-components-extension/style/index.js';
+import '@jupyterlite/application-extension/style/index.js';
+import '@jupyterlite/apputils-extension/style/index.js';
+import '../../extension/style/index.js';

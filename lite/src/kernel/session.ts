@@ -1,0 +1,200 @@
+/**
+ * The state of one browser kernel: the scope object holding the cells' top-level names, and `execute`, which
+ * compiles a cell (compile.ts), runs it and reports what it printed, displayed and returned through `Host`.
+ * It knows nothing of workers or Jupyter messages (worker.ts does), so it runs and is tested in Node as well.
+ */
+import { formatWithOptions, inspect } from 'node-inspect-extracted';
+import { CellSyntaxError, type CompiledCell, compileCell } from './compile.js';
+
+export type MimeBundle = Record<string, unknown>;
+
+export interface DisplayOptions {
+  displayId?: string;
+  update?: boolean;
+}
+
+/** Where a running cell's effects go. */
+export interface Host {
+  stream(name: 'stdout' | 'stderr', text: string): void;
+  display(bundle: MimeBundle, opts: DisplayOptions): void;
+  /** Resolves `import … from specifier`. */
+  importModule(specifier: string): Promise<unknown>;
+  /** Called at every loop iteration of a cell; throws to interrupt it. */
+  tick(): void;
+}
+
+export interface ExecuteError {
+  ename: string;
+  evalue: string;
+  traceback: string[];
+}
+
+export type ExecuteResult = { ok: true; value: MimeBundle | null } | { ok: false; error: ExecuteError };
+
+export const JUPYTER_DISPLAY = Symbol.for('Jupyter.display');
+
+/** Text as the Node kernel shows it (Node's util.inspect, extracted for browsers). */
+export function plainText(value: unknown): string {
+  return inspect(value, { depth: 4, maxArrayLength: 100 });
+}
+
+/** The browser twin of kernel/format.ts: a value's own bundle, else its inspected text. */
+export function format(value: unknown): MimeBundle {
+  const display = (value as Record<symbol, unknown> | null)?.[JUPYTER_DISPLAY];
+  if ((typeof value === 'object' || typeof value === 'function') && typeof display === 'function') {
+    let supplied: unknown;
+    try {
+      supplied = display.call(value);
+    } catch (err) {
+      return { 'text/plain': `${plainText(value)}\n[Symbol.for('Jupyter.display')] threw: ${String(err)}` };
+    }
+    if (typeof supplied === 'object' && supplied !== null && !Array.isArray(supplied)) {
+      const bundle: MimeBundle = {};
+      for (const [mime, data] of Object.entries(supplied))
+        if (data !== undefined) bundle[mime] = data instanceof Uint8Array ? base64(data) : data;
+      if (!('text/plain' in bundle)) bundle['text/plain'] = plainText(value);
+      return bundle;
+    }
+  }
+  return { 'text/plain': plainText(value) };
+}
+
+function base64(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+/** How many lines `new Function` puts before the body, measured once (engines differ). */
+let headerLines: number | undefined;
+function functionHeaderLines(): number {
+  if (headerLines === undefined) {
+    try {
+      new Function('throw new Error()\n//# sourceURL=convlab-probe')();
+    } catch (e) {
+      const m = /convlab-probe:(\d+)/.exec(String((e as Error).stack));
+      headerLines = m === null ? 2 : Number(m[1]) - 1;
+    }
+  }
+  return headerLines!;
+}
+
+export class Session {
+  readonly scope: Record<string, unknown> = Object.create(null);
+  private count = 0;
+
+  constructor(private readonly host: Host) {
+    const print =
+      (name: 'stdout' | 'stderr') =>
+      (...args: unknown[]) =>
+        host.stream(name, `${formatWithOptions({ depth: 4, maxArrayLength: 100 }, ...args)}\n`);
+    this.scope.console = {
+      ...console,
+      log: print('stdout'),
+      info: print('stdout'),
+      debug: print('stdout'),
+      warn: print('stderr'),
+      error: print('stderr'),
+    };
+    this.scope.display = (value: unknown, opts: DisplayOptions = {}) => host.display(format(value), opts);
+  }
+
+  async execute(source: string): Promise<ExecuteResult> {
+    const name = `In[${++this.count}]`;
+    let cell: CompiledCell;
+    try {
+      cell = compileCell(source);
+    } catch (e) {
+      if (e instanceof CellSyntaxError)
+        return {
+          ok: false,
+          error: {
+            ename: e.name,
+            evalue: e.message,
+            traceback: [`${name}:${e.line}`, `${e.name}: ${e.message}`],
+          },
+        };
+      throw e;
+    }
+    for (const n of cell.names) if (!(n in this.scope)) this.scope[n] = undefined;
+    try {
+      // Sloppy-mode Function: `with` is what lets a cell's free names resolve to the kernel's scope.
+      const run = new Function(
+        '__scope',
+        '__import',
+        '__tick',
+        `with (__scope) { return (async () => {\n${cell.code}\n})(); }\n//# sourceURL=${name}`,
+      );
+      const value = await run(
+        this.scope,
+        (s: string) => this.host.importModule(s),
+        () => this.host.tick(),
+      );
+      return { ok: true, value: value === undefined ? null : format(value) };
+    } catch (e) {
+      return { ok: false, error: this.describe(e, name, cell) };
+    }
+  }
+
+  /**
+   * Completion from live values, as the browser allows (no language service here): names in scope and globals
+   * after a bare identifier, the properties of a scope value (its prototype chain included) after `a.b.`.
+   */
+  complete(code: string, cursor: number): { matches: string[]; cursorStart: number } {
+    const m = /((?:[A-Za-z_$][\w$]*\.)*)([A-Za-z_$][\w$]*)?$/.exec(code.slice(0, cursor))!;
+    const prefix = m[2] ?? '';
+    let candidates: string[];
+    if (m[1] === '') candidates = [...Object.keys(this.scope), ...Object.getOwnPropertyNames(globalThis)];
+    else {
+      const target = this.lookup(m[1]!.slice(0, -1));
+      candidates = [];
+      for (
+        let o = target;
+        o !== null && o !== undefined && o !== Object.prototype;
+        o = Object.getPrototypeOf(o)
+      )
+        candidates.push(...Object.getOwnPropertyNames(o));
+    }
+    const matches = [...new Set(candidates)]
+      .filter((c) => c.startsWith(prefix) && c !== 'constructor')
+      .sort();
+    return { matches, cursorStart: cursor - prefix.length };
+  }
+
+  /** The value of the dotted name at the cursor, as text (Jupyter's inspect_request). */
+  inspect(code: string, cursor: number): MimeBundle | null {
+    const before = /[A-Za-z_$][\w$.]*$/.exec(code.slice(0, cursor))?.[0] ?? '';
+    const after = /^[\w$]*/.exec(code.slice(cursor))![0];
+    const value = this.lookup(before + after);
+    return value === undefined ? null : { 'text/plain': plainText(value) };
+  }
+
+  private lookup(path: string): unknown {
+    let value: unknown = this.scope;
+    for (const [i, key] of path.split('.').entries()) {
+      if (value === null || value === undefined) return undefined;
+      const holder = i === 0 && !(key in this.scope) ? globalThis : value;
+      value = (holder as Record<string, unknown>)[key];
+    }
+    return value;
+  }
+
+  /** An error as Jupyter's `error` content; frames in the cell give the cell's line. */
+  private describe(e: unknown, name: string, cell: CompiledCell): ExecuteError {
+    const err = e instanceof Error ? e : new Error(String(e));
+    const offset = functionHeaderLines() + 1;
+    const frames: string[] = [];
+    const at = new RegExp(`${name.replace(/[[\]]/g, '\\$&')}:(\\d+):\\d+`);
+    for (const line of String(err.stack ?? '')
+      .split('\n')
+      .slice(1)) {
+      const m = at.exec(line);
+      if (m !== null) frames.push(`${name} line ${cell.lineOf(Number(m[1]) - offset)}`);
+    }
+    return {
+      ename: err.name,
+      evalue: err.message,
+      traceback: [...frames, `${err.name}: ${err.message}`],
+    };
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The browser kernel's Web Worker: convlab (the browser build) and a Session that runs the cells. Cells run here
+ * rather than on the page so a long computation never freezes JupyterLab, and so the WASM backend may block on
+ * its worker threads (a page's main thread may not wait).
+ *
+ * An interrupt arrives through a shared Int32Array that the page sets and every loop iteration of a cell reads
+ * (`__tick`): postMessage could not reach a worker busy in a loop. Without cross-origin isolation there is no
+ * shared memory, and the page ends the worker instead (kernel.ts).
+ */
+import * as convlab from '../browser.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+import { Session } from './session.js';
+
+let current = 0;
+let interrupt: Int32Array | null = null;
+const post = (msg: FromWorker) => postMessage(msg);
+
+class KeyboardInterrupt extends Error {
+  override name = 'KeyboardInterrupt';
+}
+
+const session = new Session({
+  stream: (name, text) => post({ type: 'stream', id: current, name, text }),
+  display: (bundle, opts) => post({ type: 'display', id: current, bundle, opts }),
+  importModule: async (specifier) => {
+    if (specifier === 'convlab') return convlab;
+    if (/^(https?:)?\/\//.test(specifier)) return import(/* @vite-ignore */ specifier);
+    throw new Error(
+      `import: '${specifier}' is not available in the browser kernel (it has 'convlab' and modules by URL)`,
+    );
+  },
+  tick: () => {
+    if (interrupt !== null && Atomics.exchange(interrupt, 0, 0) !== 0)
+      throw new KeyboardInterrupt('interrupted by the user');
+  },
+});
+
+// Cells run one after another, in the order they arrive.
+let queue: Promise<void> = Promise.resolve();
+
+self.onmessage = (event: MessageEvent<ToWorker>) => {
+  const msg = event.data;
+  if (msg.type === 'start') {
+    interrupt = msg.interrupt;
+    queue = convlab.start({ base: msg.base }).then(
+      (info) => post({ type: 'started', info }),
+      (e) => post({ type: 'failed', message: e instanceof Error ? e.message : String(e) }),
+    );
+  } else if (msg.type === 'execute') {
+    queue = queue.then(async () => {
+      current = msg.id;
+      if (interrupt !== null) Atomics.store(interrupt, 0, 0);
+      post({ type: 'done', id: msg.id, result: await session.execute(msg.code) });
+    });
+  } else if (msg.type === 'complete') {
+    post({ type: 'completed', id: msg.id, ...session.complete(msg.code, msg.cursor) });
+  } else if (msg.type === 'inspect') {
+    post({ type: 'inspected', id: msg.id, data: session.inspect(msg.code, msg.cursor) });
+  }
+};
