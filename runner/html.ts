@@ -200,7 +200,9 @@ function scalarPlot(name: string, axes: SweepAxis[], runs: SweepRun[]): string {
   const span = (vs: number[]) => {
     const lo = Math.min(...vs);
     const hi = Math.max(...vs);
-    return lo === hi ? [lo - 1, hi + 1] : [lo, hi];
+    // A margin of 5 % keeps the outermost points off the axes.
+    const pad = lo === hi ? 1 : (hi - lo) * 0.05;
+    return [lo - pad, hi + pad];
   };
   const [x0, x1] = numeric ? span(points.map((p) => p.x)) : [-0.5, categories.length - 0.5];
   const [y0, y1] = span(points.map((p) => p.y));
