@@ -4,7 +4,8 @@
  * payloads by a few ulps, and a PNG pixel by a colour step. Text between the numbers, shapes, kinds and every
  * other field must match exactly.
  */
-import { decode } from 'fast-png';
+import { convertIndexedToRgb, decode } from 'fast-png';
+import { decodeArray, type EncodedArray, precisionOf } from '../src/display/codec.js';
 
 const NUMBER = /-?\d+(?:\.\d+)?(?:e[-+]?\d+)?/gi;
 const REL = 2e-3;
@@ -42,12 +43,53 @@ function floats(b64: string): Float32Array {
 
 function closePng(a: string, b: string): boolean {
   if (a === b) return true;
-  const pa = decode(Buffer.from(a, 'base64'));
-  const pb = decode(Buffer.from(b, 'base64'));
+  // Indexed pictures compare by colour: one colour a step off renumbers the palette after it.
+  const rgb = (b64: string) => {
+    const png = decode(Buffer.from(b64, 'base64'));
+    return { ...png, data: png.palette ? convertIndexedToRgb(png) : png.data };
+  };
+  const pa = rgb(a);
+  const pb = rgb(b);
   if (pa.width !== pb.width || pa.height !== pb.height || pa.data.length !== pb.data.length) return false;
   let diff = 0;
   for (let i = 0; i < pa.data.length; i++) diff += Math.abs(Number(pa.data[i]) - Number(pb.data[i]));
   return diff / pa.data.length < 1;
+}
+
+type Encoded = EncodedArray & { shape: number[] };
+
+/** Both sides as arrays of display contract version 2 (codec.ts), or undefined when they are something else. */
+function encodedArrays(a: object, b: object): [Encoded, Encoded] | undefined {
+  const is = (o: Record<string, unknown>) =>
+    o.version === 2 && typeof o.data === 'string' && typeof o.dtype === 'string' && Array.isArray(o.shape);
+  return is(a as Record<string, unknown>) && is(b as Record<string, unknown>)
+    ? [a as Encoded, b as Encoded]
+    : undefined;
+}
+
+/**
+ * Decoded values equal within the float tolerance plus what the encoding rounds away: 8-bit codes may sit one
+ * step apart when a value lies on a rounding boundary and the backends' last bits differ.
+ */
+function closeArrays(path: string, a: Encoded, e: Encoded): string | null {
+  if (a.dtype !== e.dtype) return `${path}.dtype: ${a.dtype} vs ${e.dtype}`;
+  let va: Float32Array;
+  let ve: Float32Array;
+  try {
+    va = decodeArray(path, a, a.shape);
+    ve = decodeArray(path, e, e.shape);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  if (va.length !== ve.length) return `${path}: ${va.length} values, expected ${ve.length}`;
+  let scale = 0;
+  for (const v of ve) if (Number.isFinite(v)) scale = Math.max(scale, Math.abs(v));
+  const slack = 2 * (precisionOf(a, scale) + precisionOf(e, scale)) * 1.001;
+  for (let i = 0; i < ve.length; i++) {
+    if (closeNumbers(va[i]!, ve[i]!, scale) || Math.abs(va[i]! - ve[i]!) <= slack) continue;
+    return `${path}.data[${i}]: ${va[i]} vs ${ve[i]}`;
+  }
+  return null;
 }
 
 /** The first path where `actual` and `expected` differ beyond the tolerances, or null when they agree. */
@@ -85,6 +127,14 @@ export function firstDifference(actual: unknown, expected: unknown, path = '', k
     return null;
   }
   if (actual && expected && typeof actual === 'object' && typeof expected === 'object') {
+    const arrays = encodedArrays(actual, expected);
+    if (arrays) {
+      const d = closeArrays(path, ...arrays);
+      if (d) return d;
+      const rest = (o: object) =>
+        Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'data' && k !== 'quant'));
+      return firstDifference(rest(actual), rest(expected), path, key);
+    }
     const ka = Object.keys(actual).sort();
     const ke = Object.keys(expected).sort();
     if (ka.join() !== ke.join()) return `${path}: keys ${ka.join(',')} vs ${ke.join(',')}`;

@@ -7,7 +7,7 @@ import type { Decoded } from './payload';
 import { chooseCmap, shapeText } from './tensor';
 
 /** A CHW stack as a grid of channels, shared or per-map colour scale. */
-export function renderFeatureMaps({ view, values }: Decoded<FeatureMapsView>): HTMLElement {
+export function renderFeatureMaps({ view, values, precision }: Decoded<FeatureMapsView>): HTMLElement {
   const [c, h, w] = view.shape;
   const cmap = chooseCmap(view);
   const channels = Array.isArray(view.channels) && view.channels.length === c ? view.channels : undefined;
@@ -19,6 +19,7 @@ export function renderFeatureMaps({ view, values }: Decoded<FeatureMapsView>): H
     ),
     grid({
       values,
+      precision,
       count: c,
       h,
       w,

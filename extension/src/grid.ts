@@ -23,6 +23,16 @@ export interface GridSpec {
   /** Label of map k for the read-out and the slider ("channel 12", "filter 3←1"). */
   label(k: number): string;
   hint: string;
+  /** How far a shown value may be from the original (8-bit or half-precision payloads); 0 or absent: exact. */
+  precision?: number;
+}
+
+/** Maps on their own scales get a colour bar each up to this many; beyond, a note says so. */
+const MAP_BARS_UP_TO = 8;
+
+/** A value for the read-out: exact, or approximate with its bound when the payload carried it compressed. */
+function valueText(v: number, precision = 0): string {
+  return precision > 0 && Number.isFinite(v) ? `≈ ${fmt(v)} ± ${fmt(precision)}` : `= ${fmt(v)}`;
 }
 
 /** Per-map limits, computed once for per-map scaling. */
@@ -94,7 +104,9 @@ export function grid(spec: GridSpec): HTMLElement {
     const j = Math.floor((x - col * pitchX) / zoom);
     const k = first + row * cols + col;
     if (i >= h || j >= w || col >= cols || k >= count || row * cols + col >= perPage) return out.show();
-    out.show(`${spec.label(k)} [${i}, ${j}] = ${fmt(spec.values[k * h * w + i * w + j])}`);
+    out.show(
+      `${spec.label(k)} [${i}, ${j}] ${valueText(spec.values[k * h * w + i * w + j], spec.precision)}`,
+    );
   });
   canvas.addEventListener('mouseleave', () => out.show());
 
@@ -122,7 +134,14 @@ export function grid(spec: GridSpec): HTMLElement {
   root.append(canvas, out.node);
   if (count > FOCUS_FROM) root.append(focus(spec, table));
   if (spec.shared) root.append(colourBar(spec.cmap, spec.shared[0], spec.shared[1]));
-  else root.append(el('div', 'note', 'each map on its own colour scale'));
+  else if (count <= MAP_BARS_UP_TO) {
+    for (let k = 0; k < count; k++) {
+      const [lo, hi] = mapRange(spec.values, k * h * w, h * w, spec.cmap);
+      const row = el('div', 'map-scale');
+      row.append(el('span', 'map-scale-label', spec.label(k)), colourBar(spec.cmap, lo, hi));
+      root.append(row);
+    }
+  } else root.append(el('div', 'note', 'each map on its own colour scale'));
   return root;
 }
 
@@ -154,7 +173,9 @@ function focus(spec: GridSpec, table: Uint8ClampedArray): HTMLElement {
     const [i, j] = pointerPixel(canvas, ev);
     const k = Number(slider.value);
     if (i < 0 || j < 0 || i >= h || j >= w) return out.show();
-    out.show(`${spec.label(k)} [${i}, ${j}] = ${fmt(spec.values[k * h * w + i * w + j])}`);
+    out.show(
+      `${spec.label(k)} [${i}, ${j}] ${valueText(spec.values[k * h * w + i * w + j], spec.precision)}`,
+    );
   });
   canvas.addEventListener('mouseleave', () => out.show());
   draw();

@@ -7,7 +7,7 @@ import type { Decoded } from './payload';
 import { chooseCmap, shapeText } from './tensor';
 
 /** Weights [out, in, kH, kW] as a grid of filters: one row per output channel, one column per input channel. */
-export function renderKernels({ view, values }: Decoded<KernelsView>): HTMLElement {
+export function renderKernels({ view, values, precision }: Decoded<KernelsView>): HTMLElement {
   const [o, i, kh, kw] = view.shape;
   const cmap = chooseCmap(view);
   const root = el('div', 'kernels');
@@ -18,6 +18,7 @@ export function renderKernels({ view, values }: Decoded<KernelsView>): HTMLEleme
     ),
     grid({
       values,
+      precision,
       count: o * i,
       h: kh,
       w: kw,

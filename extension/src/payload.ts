@@ -7,6 +7,7 @@ import type {
   ReceptiveFieldView,
   TensorView,
 } from '../../src/display/contract';
+import { base64ToBytes, decodeArray as decodeEncoded, precisionOf } from '../../src/display/codec';
 
 /**
  * Checks a payload before anything is drawn. Outputs come from notebooks, which anyone can edit, so every field a
@@ -49,24 +50,15 @@ function checkText(field: string, v: unknown): void {
 /** True on little-endian hosts (all current browsers' platforms), where bytes can be viewed as float32 directly. */
 const LITTLE_ENDIAN = new Uint8Array(new Float32Array([1]).buffer)[3] === 0x3f;
 
-/** Base64 to bytes: the browser's native decoder where it has one (Chromium 140+), else atob and a copy loop. */
-function base64Bytes(field: string, data: string): Uint8Array {
-  const native = (Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array }).fromBase64;
-  try {
-    if (native) return native(data);
-    const bin = atob(data);
-    const bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bytes.length; i++) bytes[i] = bin.charCodeAt(i);
-    return bytes;
-  } catch {
-    fail(field, 'valid base64', data);
-  }
-}
-
 /** Decodes base64 of little-endian float32 into a Float32Array, checking it holds exactly `count` values. */
 export function decodeFloat32(field: string, data: unknown, count: number): Float32Array {
   if (typeof data !== 'string') fail(field, 'a base64 string', data);
-  const bytes = base64Bytes(field, data);
+  let bytes: Uint8Array;
+  try {
+    bytes = base64ToBytes(field, data);
+  } catch {
+    fail(field, 'valid base64', data);
+  }
   if (bytes.length !== count * 4)
     throw new PayloadError(
       `${field}: holds ${bytes.length} bytes but the shape needs ${count} float32 values (${count * 4} bytes); the data is truncated or does not match the shape`,
@@ -83,11 +75,15 @@ export function decodeFloat32(field: string, data: unknown, count: number): Floa
 export interface Decoded<T extends ArrayFields> {
   view: T;
   values: Float32Array;
+  /** How far a decoded value may be from the original (half a quantisation step); 0 when exact. */
+  precision: number;
 }
 
-export function decodeArray<T extends ArrayFields>(field: string, v: T): Decoded<T> {
+/** Version 1 arrays are raw float32; version 2 arrays are encoded (codec.ts) as uint8, float16 or float32. */
+export function decodeArray<T extends ArrayFields>(field: string, v: T, version = 2): Decoded<T> {
   const shape = checkShape(`${field}.shape`, v.shape);
-  if (v.dtype !== 'float32') fail(`${field}.dtype`, '"float32"', v.dtype);
+  const dtypes = version === 1 ? ['float32'] : ['uint8', 'float16', 'float32'];
+  if (!dtypes.includes(v.dtype)) fail(`${field}.dtype`, `one of ${dtypes.join(', ')}`, v.dtype);
   if (
     !isObject(v.stats) ||
     ['min', 'max', 'mean', 'std'].some((k) => typeof (v.stats as never)[k] !== 'number')
@@ -101,7 +97,21 @@ export function decodeArray<T extends ArrayFields>(field: string, v: T): Decoded
   checkText(`${field}.name`, v.name);
   checkText(`${field}.note`, v.note);
   const count = shape.reduce((a, b) => a * b, 1);
-  return { view: v, values: decodeFloat32(`${field}.data`, v.data, count) };
+  if (version === 1) return { view: v, values: decodeFloat32(`${field}.data`, v.data, count), precision: 0 };
+  if (typeof v.data !== 'string') fail(`${field}.data`, 'a base64 string', v.data);
+  let values: Float32Array;
+  try {
+    values = decodeEncoded(field, v, shape);
+  } catch (e) {
+    // The codec's messages already name the field and what was expected.
+    throw new PayloadError((e as Error).message);
+  }
+  let precision = 0;
+  if (v.dtype !== 'float32') {
+    const peak = Math.max(Math.abs(v.stats.min), Math.abs(v.stats.max));
+    precision = precisionOf(v, peak);
+  }
+  return { view: v, values, precision };
 }
 
 function checkPair(field: string, v: unknown, min: number): [number, number] {
@@ -151,7 +161,7 @@ export interface CheckedField {
   erf?: Decoded<TensorView>;
 }
 
-function checkField(v: Record<string, unknown>): CheckedField {
+function checkField(v: Record<string, unknown>, version: number): CheckedField {
   const view = v as unknown as ReceptiveFieldView;
   checkPair('inputShape', view.inputShape, 1);
   if (!isObject(view.output)) fail('output', '{shape: [H, W]}', view.output);
@@ -159,14 +169,14 @@ function checkField(v: Record<string, unknown>): CheckedField {
   checkLayers(view.layers);
   if (!isObject(view.input)) fail('input', 'a tensor or image payload', view.input);
   const input =
-    view.input.kind === 'image'
+    view.input.kind === 'image' && version === 1
       ? checkImage(view.input as unknown as Record<string, unknown>)
-      : decodeArray('input', view.input as TensorView);
+      : decodeArray('input', view.input as TensorView, version);
   // The input and the ERF may come down-sampled (or computed at another size): each is drawn at the resolution
   // of its own shape, stretched over the input's extent, so only their rank is checked against the geometry.
   if (!('kind' in input && input.kind === 'image') && (input as Decoded<TensorView>).view.shape.length < 2)
     fail('input.shape', '[..., H, W]', (input as Decoded<TensorView>).view.shape);
-  const erf = view.erf === undefined ? undefined : decodeArray('erf', view.erf);
+  const erf = view.erf === undefined ? undefined : decodeArray('erf', view.erf, version);
   if (erf && erf.view.shape.length < 2) fail('erf.shape', '[..., H, W]', erf.view.shape);
   if (view.units !== undefined) {
     if (!Array.isArray(view.units) || view.units.length > 64)
@@ -203,13 +213,15 @@ export type Checked =
 /** Checks `data` and decodes its arrays; throws a PayloadError naming the first bad field. */
 export function checkPayload(data: unknown): Checked {
   if (!isObject(data)) fail('payload', 'a JSON object', data);
-  if (data.version !== 1) fail('version', '1 (this renderer reads contract v1)', data.version);
+  const version = data.version;
+  if (version !== 1 && version !== 2)
+    fail('version', '1 or 2 (this renderer reads contract versions 1 and 2)', version);
   const kind = data.kind;
   if (typeof kind !== 'string' || !KINDS.includes(kind)) fail('kind', `one of ${KINDS.join(', ')}`, kind);
-  if (kind === 'receptive-field') return { kind, field: checkField(data) };
+  if (kind === 'receptive-field') return { kind, field: checkField(data, version) };
   if (kind === 'coverage') return { kind, coverage: checkCoverage(data) };
   const payload = data as unknown as ConvlabPayload & ArrayFields;
-  const decoded = decodeArray('payload', payload);
+  const decoded = decodeArray('payload', payload, version);
   const rank = decoded.view.shape.length;
   if (kind === 'feature-maps' && rank !== 3) fail('shape', '[C, H, W] for feature-maps', decoded.view.shape);
   if (kind === 'kernels' && rank !== 4) fail('shape', '[out, in, kH, kW] for kernels', decoded.view.shape);

@@ -20,7 +20,7 @@ export function shapeText(shape: number[], source?: number[]): string {
  * A tensor as a heatmap: the last two axes are the picture, leading axes are stacked as a grid of planes; a
  * scalar is shown as its value and a vector as a one-row strip.
  */
-export function renderTensor({ view, values }: Decoded<TensorView>): HTMLElement {
+export function renderTensor({ view, values, precision }: Decoded<TensorView>): HTMLElement {
   const root = el('div', 'tensor');
   const shape = view.shape;
   root.append(header(view.name ?? 'tensor', `${shapeText(shape, view.sourceShape)} float32`));
@@ -36,6 +36,7 @@ export function renderTensor({ view, values }: Decoded<TensorView>): HTMLElement
   root.append(
     grid({
       values,
+      precision,
       count,
       h,
       w,

@@ -3,17 +3,23 @@
  * type `application/vnd.convlab.v1+json`. Types only, no imports, so the extension imports this file by a relative
  * path and never depends on the library. `contract.schema.json` beside it is the JSON Schema of the same payloads;
  * a change here is a change there (the display tests validate every payload the library emits against it).
+ * `codec.ts` beside it encodes and decodes the arrays.
  *
  * Conventions shared by every kind:
- * - `version` is 1 and `kind` names the payload; a renderer switches on `kind`.
- * - Numeric arrays travel as base64 of little-endian float32 (`data`), row-major, with their `shape`.
+ * - `version` is the revision of the payload inside the MIME type, `kind` names the payload; a renderer switches on
+ *   `kind`. Version 1 carried arrays as raw base64 float32; version 2 (this one) carries them compact: `dtype`
+ *   `uint8` (quantised, with `quant`), `float16` or `float32`, deflated (see codec.ts). A renderer of version 2
+ *   still reads version 1.
+ * - Numeric arrays travel as `data` with their `dtype` and `shape`, row-major. The library sends large maps as
+ *   `uint8` (the colours are exact, a read-out within half a step) and small arrays whose values are read, such as
+ *   kernels, as `float32`; `show.*`'s `dtype` option chooses.
  * - `stats` describe the whole tensor as the user holds it, before any down-sampling for display; when the data
  *   were down-sampled, `sourceShape` is the shape before and `note` says so in words the renderer shows.
  * - Spatial positions are `[row, col]` (that is `[i, j]`, y before x), in cells of the grid they refer to.
  */
 
 export const MIME_TYPE = 'application/vnd.convlab.v1+json';
-export const CONTRACT_VERSION = 1;
+export const CONTRACT_VERSION = 2;
 
 /** Colour maps the library renders and the extension must offer: `diverging` is centred on 0 for signed data. */
 export type Colormap = 'viridis' | 'gray' | 'diverging';
@@ -29,14 +35,28 @@ export interface Stats {
   std: number;
 }
 
+/** How an array's values travel (codec.ts): quantised to 8 bits, IEEE half, or IEEE single precision. */
+export type ArrayDType = 'uint8' | 'float16' | 'float32';
+
+/**
+ * The codes of a `uint8` array mean `offset + scale·code`; one pair per map (every axis but the last two) or one
+ * for all. Code 255 marks a non-finite value.
+ */
+export interface Quantization {
+  scale: number[];
+  offset: number[];
+}
+
 /** Fields of every array-carrying payload. */
 export interface ArrayFields {
   name?: string;
   /** Shape of `data` (after down-sampling, if any). */
   shape: number[];
-  dtype: 'float32';
-  /** Base64 of the little-endian float32 values, row-major. */
+  dtype: ArrayDType;
+  /** Base64 of the zlib-deflated values, row-major (version 1: raw little-endian float32). */
   data: string;
+  /** Present when dtype is `uint8`. */
+  quant?: Quantization;
   /** Statistics of the full tensor, before down-sampling. */
   stats: Stats;
   cmap?: Colormap;
@@ -49,14 +69,14 @@ export interface ArrayFields {
 }
 
 export interface TensorView extends ArrayFields {
-  version: 1;
+  version: 2;
   kind: 'tensor';
   layout?: Layout;
 }
 
 /** A CHW stack drawn as a grid of channels. */
 export interface FeatureMapsView extends ArrayFields {
-  version: 1;
+  version: 2;
   kind: 'feature-maps';
   layout: 'CHW';
   /** Columns of the grid; the renderer chooses when absent. */
@@ -69,13 +89,16 @@ export interface FeatureMapsView extends ArrayFields {
 
 /** Convolution weights [out, in, kH, kW] drawn as a grid of filters: one row per output channel. */
 export interface KernelsView extends ArrayFields {
-  version: 1;
+  version: 2;
   kind: 'kernels';
   layout: 'OIHW';
   scale: 'shared' | 'per-map';
 }
 
-/** A picture to draw under an overlay when the input is an image rather than a tensor. */
+/**
+ * A picture to draw under an overlay (version 1 only: version 2 sends an RGB image as a [3, H, W] tensor, whose
+ * uint8 codes deflate as well as a PNG).
+ */
 export interface ImageView {
   version: 1;
   kind: 'image';
@@ -112,10 +135,10 @@ export interface ReachGrid {
 }
 
 export interface ReceptiveFieldView {
-  version: 1;
+  version: 2;
   kind: 'receptive-field';
   name?: string;
-  /** The input the field is drawn on. */
+  /** The input the field is drawn on: [H, W] gray or [3, H, W] RGB in [0, 1] (version 1: also an image). */
   input: TensorView | ImageView;
   /** Spatial size [H, W] of the input grid the boxes refer to. */
   inputShape: [number, number];
@@ -136,7 +159,7 @@ export interface ReceptiveFieldView {
 /** Per-cell counts: how many paths reach each input cell (gridding) or how many kernel taps write each output
  * cell (checkerboard overlap of a transposed convolution). */
 export interface CoverageView {
-  version: 1;
+  version: 2;
   kind: 'coverage';
   name?: string;
   mode: 'gridding' | 'checkerboard';

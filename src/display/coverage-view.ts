@@ -7,7 +7,8 @@ import type { CoverageView, MimeBundle } from './contract.js';
 import { MIME_TYPE } from './contract.js';
 import { colorOf } from './colormap.js';
 import { pairText } from './field-views.js';
-import { cellScale, FRAME, MARGIN, Raster } from './raster.js';
+import { textWidth } from './font.js';
+import { barTicks, cellScale, FRAME, MARGIN, Raster } from './raster.js';
 
 /** The bundle of a coverage count: white holes, viridis counts, a colour bar. */
 export function coverageBundle(c: Coverage, opts: { name?: string } = {}): MimeBundle {
@@ -16,7 +17,10 @@ export function coverageBundle(c: Coverage, opts: { name?: string } = {}): MimeB
   const hi = levels.at(-1) ?? 0;
   const lo = levels.find((v) => v > 0) ?? 0;
   const s = cellScale(w, h, 320, 24);
-  const bar = 22;
+  const barH = Math.max(h * s, 48) - 2;
+  // Counts are integers: label the bar with whole numbers only.
+  const ticks = barTicks(lo, hi, barH).filter(Number.isInteger);
+  const bar = 22 + Math.max(0, ...ticks.map((t) => textWidth(String(t)))) + 6;
   const r = new Raster(w * s + 2 * MARGIN + bar, Math.max(h * s, 48) + 2 * MARGIN);
   for (let i = 0; i < h; i++)
     for (let j = 0; j < w; j++) {
@@ -24,7 +28,7 @@ export function coverageBundle(c: Coverage, opts: { name?: string } = {}): MimeB
       if (v > 0) r.fillRect(MARGIN + j * s, MARGIN + i * s, s, s, colorOf('viridis', v, lo, hi));
     }
   r.strokeRect(MARGIN - 1, MARGIN - 1, w * s + 2, h * s + 2, FRAME);
-  r.colorBar(MARGIN + w * s + 9, MARGIN + 1, 12, Math.max(h * s, 48) - 2, 'viridis');
+  r.colorBar(MARGIN + w * s + 9, MARGIN + 1, 12, barH, 'viridis', lo, hi, ticks);
   let text: string;
   let note: string | undefined;
   if (c instanceof Checkerboard) {
@@ -40,7 +44,7 @@ export function coverageBundle(c: Coverage, opts: { name?: string } = {}): MimeB
     text = `Gridding coverage of ${c.layers.length} layers from output unit [${c.unit?.join(', ')}]: ${note}; paths per cell ${lo}..${hi}`;
   }
   const payload: CoverageView = {
-    version: 1,
+    version: 2,
     kind: 'coverage',
     ...(opts.name !== undefined && { name: opts.name }),
     mode: c.mode,

@@ -1,12 +1,13 @@
 /**
  * Training curves as Vega-Lite (`application/vnd.vegalite.v5+json`, which JupyterLab renders natively), one
- * panel per series with its own y scale, and a PNG fallback drawn the same way (axes as lines, no text) for
- * viewers without Vega.
+ * panel per series with its own y scale, and a PNG fallback drawn the same way (axes with ticks and their values,
+ * each panel named by its series, the x axis by its field) for viewers without Vega.
  */
 import { ArgumentError } from '../errors.js';
 import type { RGB } from './colormap.js';
 import type { MimeBundle } from './contract.js';
-import { FRAME, Raster } from './raster.js';
+import { GLYPH_HEIGHT, niceTicks, textWidth, tickLabel } from './font.js';
+import { FRAME, INK, Raster, TICK } from './raster.js';
 import { fmt } from './stats.js';
 
 /** Series by name (`{ loss: [...], accuracy: [...] }`) or one record per step (`[{ epoch: 1, loss: 0.5 }, …]`). */
@@ -94,26 +95,61 @@ export function curvesBundle(history: History, opts: CurvesOptions = {}): MimeBu
     resolve: { scale: { y: 'independent' } },
   };
 
+  // The fallback: one panel per series, each with its own y axis, ticks and their values, like the Vega-Lite.
   const pad = 8;
-  const gap = 12;
-  const r = new Raster(width + 2 * pad, drawn.length * (height + gap) - gap + 2 * pad);
+  const gap = 16;
   const xs = drawn.flatMap((s) => s.points.map((p) => p[0]));
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
-  drawn.forEach((s, k) => {
-    const top = pad + k * (height + gap);
+  const yTicks = drawn.map((s) => {
     const ys = s.points.map((p) => p[1]);
-    const [y0, y1] = [Math.min(...ys), Math.max(...ys)];
-    const px = (v: number) => pad + (x1 > x0 ? ((v - x0) / (x1 - x0)) * (width - 1) : (width - 1) / 2);
+    const [lo, hi] = [Math.min(...ys), Math.max(...ys)];
+    const ticks = niceTicks(lo, hi, 4);
+    // The panel spans the ticks' round values when they cover the data, so the top and bottom ticks sit on its edges.
+    const y0 = Math.min(lo, ticks[0] ?? lo);
+    const y1 = Math.max(hi, ticks.at(-1) ?? hi);
+    return { ticks, y0, y1 };
+  });
+  const xTicks = niceTicks(x0, x1, 6);
+  const left =
+    pad + TICK + 2 + Math.max(...yTicks.flatMap((t) => t.ticks.map((v) => textWidth(tickLabel(v)))));
+  const right = pad + Math.ceil(textWidth(tickLabel(xTicks.at(-1) ?? x1)) / 2);
+  const axisLabels = TICK + 2 + GLYPH_HEIGHT;
+  // Under the last panel, the name of the x axis.
+  const xName = GLYPH_HEIGHT + 4;
+  const r = new Raster(
+    left + width + right,
+    drawn.length * (height + axisLabels + gap) - gap + xName + 2 * pad,
+  );
+  const px = (v: number) => left + (x1 > x0 ? ((v - x0) / (x1 - x0)) * (width - 1) : (width - 1) / 2);
+  drawn.forEach((s, k) => {
+    const top = pad + k * (height + axisLabels + gap);
+    const { ticks, y0, y1 } = yTicks[k]!;
     const py = (v: number) => top + (y1 > y0 ? (1 - (v - y0) / (y1 - y0)) * (height - 1) : (height - 1) / 2);
-    r.line(pad, top + height - 1, pad + width - 1, top + height - 1, FRAME);
-    r.line(pad, top, pad, top + height - 1, FRAME);
+    const bottom = top + height - 1;
+    r.line(left, bottom, left + width - 1, bottom, FRAME);
+    r.line(left, top, left, bottom, FRAME);
+    for (const t of ticks) {
+      const y = Math.round(py(t));
+      r.fillRect(left - TICK, y, TICK, 1, INK);
+      const label = tickLabel(t);
+      r.text(label, left - TICK - 2 - textWidth(label), y - 3);
+    }
+    for (const t of xTicks) {
+      const x = Math.round(px(t));
+      r.fillRect(x, bottom + 1, 1, TICK, INK);
+      const label = tickLabel(t);
+      r.text(label, x - Math.floor(textWidth(label) / 2), bottom + TICK + 2);
+    }
     const colour = PALETTE[k % PALETTE.length]!;
+    // The series' name in its colour at the panel's top right, where Vega-Lite puts the facet's title.
+    r.text(s.name, left + width - 2 - textWidth(s.name), top + 2, colour);
     for (let i = 1; i < s.points.length; i++) {
       const [a, b] = [s.points[i - 1]!, s.points[i]!];
       r.line(px(a[0]), py(a[1]), px(b[0]), py(b[1]), colour, 2);
     }
     if (s.points.length === 1) r.fillRect(px(s.points[0]![0]) - 2, py(s.points[0]![1]) - 2, 5, 5, colour);
   });
+  r.text(x, left + (width - textWidth(x)) / 2, r.height - pad - GLYPH_HEIGHT);
 
   const lines = [opts.title ? `Training curves: ${opts.title}` : 'Training curves'];
   for (const s of drawn) {

@@ -8,13 +8,14 @@ import type { EffectiveReceptiveField } from '../analysis/erf.js';
 import type { Pair } from '../analysis/layers.js';
 import { type FieldRow, type ReceptiveField, resolveSize } from '../analysis/receptive-field.js';
 import { ArgumentError, fmtShape } from '../errors.js';
-import { encodePng } from '../io/png.js';
 import { Tensor } from '../tensor/tensor.js';
 import { colorOf, type RGB } from './colormap.js';
-import type { ImageView, LayerGeometry, MimeBundle, ReceptiveFieldView, TensorView } from './contract.js';
+import { encodeArray } from './codec.js';
+import type { LayerGeometry, MimeBundle, ReceptiveFieldView, TensorView } from './contract.js';
 import { MIME_TYPE } from './contract.js';
-import { bytesToBase64, cellScale, FRAME, floatsToBase64, MARGIN, Raster } from './raster.js';
+import { cellScale, FRAME, MARGIN, Raster } from './raster.js';
 import { blockMean, limitsOf, type SampleLimits } from './sample.js';
+import { dtypeFor } from './views.js';
 import { fmt, summarize } from './stats.js';
 
 export interface ReceptiveFieldDisplayOptions extends SampleLimits {
@@ -40,53 +41,47 @@ function geometry(row: FieldRow): LayerGeometry {
   return { name, kernel, stride, padding, dilation, jump, size, start };
 }
 
-/** The input as a payload: an RGB image travels as PNG, anything else as a (down-sampled) HW map. */
-function inputView(
-  input: Tensor | undefined,
-  shape: Pair,
-  limits: Required<SampleLimits>,
-): TensorView | ImageView {
+/** The input as a payload: an RGB image in [0, 1] stays in colour, anything else becomes an HW map (its mean). */
+function inputView(input: Tensor | undefined, shape: Pair, limits: Required<SampleLimits>): TensorView {
   let x = input;
   if (x && x.ndim === 4) x = new Tensor(x.data.subarray(0, x.size / x.shape[0]!), x.shape.slice(1));
-  if (x && x.ndim === 3 && (x.shape[0] === 3 || x.shape[0] === 4)) {
-    const stats = summarize(x.data);
-    if (stats.min >= 0 && stats.max <= 1) {
-      return {
-        version: 1,
-        kind: 'image',
-        mime: 'image/png',
-        data: bytesToBase64(encodePng(x)),
-        width: x.shape[2]!,
-        height: x.shape[1]!,
-      };
+  const [h, w] = shape;
+  const range = x && summarize(x.data);
+  const rgb = x?.ndim === 3 && x.shape[0] === 3 && range!.min >= 0 && range!.max <= 1;
+  let maps: Float32Array;
+  let c = 1;
+  let note: string | undefined = input ? undefined : 'no input given: a blank grid';
+  if (x && rgb) {
+    maps = x.data;
+    c = 3;
+  } else {
+    maps = new Float32Array(h * w);
+    if (x) {
+      const n = x.ndim === 3 ? x.shape[0]! : 1;
+      for (let k = 0; k < n; k++) for (let p = 0; p < h * w; p++) maps[p]! += x.data[k * h * w + p]! / n;
+      if (n > 1) note = `mean of ${n} channels`;
     }
   }
-  const [h, w] = shape;
-  let map: Float32Array = new Float32Array(h * w);
-  let note: string | undefined = input ? undefined : 'no input given: a blank grid';
-  if (x) {
-    const c = x.ndim === 3 ? x.shape[0]! : 1;
-    for (let k = 0; k < c; k++) for (let p = 0; p < h * w; p++) map[p]! += x.data[k * h * w + p]! / c;
-    if (c > 1) note = `mean of ${c} channels`;
-  }
-  const stats = summarize(map);
+  const stats = summarize(maps);
   let f = 1;
-  while (Math.ceil(h / f) * Math.ceil(w / f) > limits.maxElements) f++;
+  while (c * Math.ceil(h / f) * Math.ceil(w / f) > limits.maxElements) f++;
   if (f > 1) {
-    map = blockMean(map, 1, h, w, f);
+    maps = blockMean(maps, c, h, w, f);
     note = [note, `down-sampled ${f}× for display`].filter(Boolean).join('; ');
   }
+  const plane = [Math.ceil(h / f), Math.ceil(w / f)];
+  const outShape = c === 3 ? [3, ...plane] : plane;
   return {
-    version: 1,
+    version: 2,
     kind: 'tensor',
-    layout: 'HW',
-    shape: [Math.ceil(h / f), Math.ceil(w / f)],
-    dtype: 'float32',
-    data: floatsToBase64(map),
+    layout: c === 3 ? 'CHW' : 'HW',
+    shape: outShape,
+    // One scale for the three channels, so the colours keep their balance.
+    ...encodeArray(maps, outShape, dtypeFor('show.receptiveField', maps.length, undefined)),
     stats: { min: stats.min, max: stats.max, mean: stats.mean, std: stats.std },
     cmap: 'gray',
     range: [stats.min, stats.max],
-    ...(f > 1 && { sourceShape: [h, w] }),
+    ...(f > 1 && { sourceShape: c === 3 ? [3, h, w] : [h, w] }),
     ...(note && { note }),
   };
 }
@@ -96,14 +91,15 @@ function erfView(map: Tensor, limits: Required<SampleLimits>): TensorView {
   const stats = summarize(map.data);
   let f = 1;
   while (Math.ceil(h / f) * Math.ceil(w / f) > limits.maxElements) f++;
+  const shape = [Math.ceil(h / f), Math.ceil(w / f)];
+  const erf = blockMean(map.data, 1, h, w, f);
   return {
-    version: 1,
+    version: 2,
     kind: 'tensor',
     name: 'effective receptive field',
     layout: 'HW',
-    shape: [Math.ceil(h / f), Math.ceil(w / f)],
-    dtype: 'float32',
-    data: floatsToBase64(blockMean(map.data, 1, h, w, f)),
+    shape,
+    ...encodeArray(erf, shape, dtypeFor('show.receptiveField', erf.length, undefined)),
     stats: { min: stats.min, max: stats.max, mean: stats.mean, std: stats.std },
     cmap: 'viridis',
     range: [0, stats.max],
@@ -190,7 +186,7 @@ function resolveScene(fn: string, rf: ReceptiveField, opts: ReceptiveFieldDispla
 function drawScene(scene: Scene): Raster {
   const { field, inputSize, input, erfMap, units, reach } = scene;
   const [h, w] = inputSize;
-  const s = cellScale(w, h, 320, 16);
+  const s = cellScale(w, h, 256, 16);
   const r = new Raster(w * s + 2 * MARGIN, h * s + 2 * MARGIN);
   drawInput(r, input, h, w, s);
   if (erfMap) {
@@ -261,7 +257,7 @@ export function receptiveFieldBundle(
   const scene = resolveScene(fn, rf, opts);
   const { field, inputSize, output, input, erfMap, erf, units, reach } = scene;
   const payload: ReceptiveFieldView = {
-    version: 1,
+    version: 2,
     kind: 'receptive-field',
     ...(opts.name !== undefined && { name: opts.name }),
     input: inputView(input, inputSize, limits),

@@ -1,6 +1,7 @@
 import './install.js';
 
 export {
+  type ArrayDType,
   type Colormap,
   CONTRACT_VERSION,
   type ConvlabPayload,

@@ -9,13 +9,17 @@ import { avgPool2d } from '../ops/pool.js';
 import { noGrad, Tensor } from '../tensor/tensor.js';
 
 export interface SampleLimits {
-  /** Most values a payload carries (default 2^20: a 256×56×56 stack fits whole). */
+  /**
+   * Most values a payload carries (default 2^15: eight maps of 64×64 whole, a photo's three channels halved). A
+   * notebook stores every output twice (the payload and its PNG), and a shareable notebook stays under about
+   * 200 KB; raise it for one output that needs every value.
+   */
   maxElements?: number;
   /** Most maps of a stack (channels) or filters per axis of a weight grid (default 256). */
   maxChannels?: number;
 }
 
-export const DEFAULT_MAX_ELEMENTS = 1 << 20;
+export const DEFAULT_MAX_ELEMENTS = 1 << 15;
 export const DEFAULT_MAX_CHANNELS = 256;
 
 export function limitsOf(fn: string, opts: SampleLimits): { maxElements: number; maxChannels: number } {
@@ -47,7 +51,14 @@ export interface Sampled {
   notes: string[];
 }
 
-/** Fits a stack of c maps of h×w into the limits: first the channel cap, then a spatial block mean. */
+/** A stack keeps at least this many maps (when it has them) before its maps are shrunk to fit the cap. */
+export const MIN_MAPS = 16;
+
+/**
+ * Fits a stack of c maps of h×w into the limits: as many whole maps as the cap holds (at least MIN_MAPS, at most
+ * maxChannels), then a spatial block mean if those still do not fit. A deep stack thus shows its first maps at
+ * full resolution rather than every map as a blur.
+ */
 export function fitMaps(
   data: Float32Array,
   c: number,
@@ -56,7 +67,8 @@ export function fitMaps(
   limits: Required<SampleLimits>,
 ): Sampled {
   const notes: string[] = [];
-  const keep = Math.min(c, limits.maxChannels, limits.maxElements);
+  const whole = Math.floor(limits.maxElements / (h * w));
+  const keep = Math.min(c, limits.maxChannels, limits.maxElements, Math.max(whole, MIN_MAPS));
   if (keep < c) notes.push(`showing the first ${keep} of ${c} channels`);
   let f = 1;
   while (keep * Math.ceil(h / f) * Math.ceil(w / f) > limits.maxElements) f++;

@@ -3,9 +3,11 @@
  * by rank — a scalar, a vector (one strip), an HW heatmap, a CHW stack of feature maps, the first item of an
  * NCHW batch — and `featureMapsBundle`/`kernelsBundle` draw stacks and weights explicitly.
  */
-import { fmtShape, ShapeError } from '../errors.js';
+import { ArgumentError, fmtShape, ShapeError } from '../errors.js';
 import { numel, Tensor } from '../tensor/tensor.js';
+import { encodeArray } from './codec.js';
 import type {
+  ArrayDType,
   Colormap,
   FeatureMapsView,
   KernelsView,
@@ -15,7 +17,8 @@ import type {
   TensorView,
 } from './contract.js';
 import { MIME_TYPE } from './contract.js';
-import { cellScale, FRAME, floatsToBase64, MARGIN, Raster } from './raster.js';
+import { GLYPH_HEIGHT } from './font.js';
+import { barLabelWidth, cellScale, FRAME, MARGIN, Raster } from './raster.js';
 import { blockMean, fitMaps, limitsOf, type SampleLimits } from './sample.js';
 import { defaultColormap, fmt, fmtStats, type Summary, scaleFor, summarize } from './stats.js';
 
@@ -26,6 +29,24 @@ export interface DisplayOptions extends SampleLimits {
   cmap?: Colormap;
   /** An extra sentence to show. */
   note?: string;
+  /**
+   * How the payload carries the values: `uint8` (8-bit codes with a scale, the default above 1024 values: the
+   * colours are exact and a read-out is within half a step), `float16`, or `float32` (exact, the default for
+   * small arrays such as kernels, whose values are read).
+   */
+  dtype?: ArrayDType;
+}
+
+/** Up to this many values, arrays travel as exact float32 by default; a few kilobytes at most. */
+const EXACT_UP_TO = 1024;
+
+/** The encoding of `n` values: asked for, else exact for small arrays and 8-bit codes for maps. */
+export function dtypeFor(fn: string, n: number, dtype: ArrayDType | undefined): ArrayDType {
+  if (dtype !== undefined && dtype !== 'uint8' && dtype !== 'float16' && dtype !== 'float32')
+    throw new ArgumentError(
+      `${fn}: dtype must be 'uint8', 'float16' or 'float32', got ${JSON.stringify(dtype)}`,
+    );
+  return dtype ?? (n <= EXACT_UP_TO ? 'float32' : 'uint8');
 }
 
 export interface GridOptions extends DisplayOptions {
@@ -42,9 +63,15 @@ export interface GridOptions extends DisplayOptions {
 
 const BAR_GAP = 8;
 const BAR_WIDTH = 12;
+/** Each map's own colour bar, beside it, when maps have their own scales and are few enough to label. */
+const MAP_BAR_WIDTH = 6;
+const MAP_BARS_UP_TO = 16;
 const TILE_GAP = 2;
 
-/** A picture of n maps of h×w in a grid, with a colour bar when they share one scale. */
+/**
+ * A picture of n maps of h×w in a grid. Maps on one scale get one colour bar with its values; maps on their own
+ * scales (several `ranges`) each get a small bar labelled with their own values, when there are few of them.
+ */
 export function renderGrid(
   data: Float32Array,
   n: number,
@@ -57,24 +84,36 @@ export function renderGrid(
   vector = false,
 ): Raster {
   const rows = Math.ceil(n / cols);
-  const gap = n > 1 ? TILE_GAP : 0;
-  const s = cellScale(cols * (w + gap), rows * (h + gap));
+  const perMapBars = colorBar && ranges.length > 1 && n <= MAP_BARS_UP_TO;
+  const sharedBar = colorBar && ranges.length === 1;
+  const tileGap = n > 1 ? TILE_GAP : 0;
+  const s = cellScale(cols * (w + tileGap), rows * (h + tileGap));
   // A vector is one row of cells: give it height enough to see.
   const sy = vector ? Math.max(s, 24) : s;
-  const tileW = w * s;
   const tileH = h * sy;
-  const gridW = cols * tileW + (cols - 1) * gap;
+  const mapBar = perMapBars
+    ? MAP_BAR_WIDTH + 3 + Math.max(...ranges.map(([lo, hi]) => barLabelWidth(lo, hi, tileH)))
+    : 0;
+  const gap = tileGap + (perMapBars && n > 1 ? 6 : 0);
+  const tileW = w * s;
+  const pitchX = tileW + mapBar + gap;
+  const gridW = cols * pitchX - gap;
   const gridH = rows * tileH + (rows - 1) * gap;
-  const barSpace = colorBar ? BAR_GAP + BAR_WIDTH + 2 : 0;
-  const r = new Raster(gridW + 2 * MARGIN + barSpace, Math.max(gridH, colorBar ? 48 : 1) + 2 * MARGIN);
+  const barH = Math.max(gridH, 48) - 2;
+  const [lo0, hi0] = ranges[0] ?? [0, 0];
+  const barSpace = sharedBar ? BAR_GAP + BAR_WIDTH + 2 + barLabelWidth(lo0, hi0, barH) : 0;
+  const r = new Raster(
+    gridW + 2 * MARGIN + barSpace,
+    Math.max(gridH, sharedBar ? 48 : 1, perMapBars ? GLYPH_HEIGHT : 1) + 2 * MARGIN,
+  );
   for (let k = 0; k < n; k++) {
-    const x = MARGIN + (k % cols) * (tileW + gap);
+    const x = MARGIN + (k % cols) * pitchX;
     const y = MARGIN + Math.floor(k / cols) * (tileH + gap);
     const [lo, hi] = ranges[ranges.length === 1 ? 0 : k]!;
     r.drawMap(data, k * h * w, h, w, x, y, s, sy, cmap, lo, hi);
+    if (perMapBars) r.colorBar(x + tileW + 3, y + 1, MAP_BAR_WIDTH, Math.max(1, tileH - 2), cmap, lo, hi);
   }
-  if (colorBar)
-    r.colorBar(MARGIN + gridW + BAR_GAP + 1, MARGIN + 1, BAR_WIDTH, Math.max(gridH, 48) - 2, cmap);
+  if (sharedBar) r.colorBar(MARGIN + gridW + BAR_GAP + 1, MARGIN + 1, BAR_WIDTH, barH, cmap, lo0, hi0);
   return r;
 }
 
@@ -113,7 +152,12 @@ function joinNotes(notes: string[]): string | undefined {
   return notes.length > 0 ? notes.join('; ') : undefined;
 }
 
+/**
+ * The fields every array payload has. `maps` is how many maps the values hold: 8-bit codes get one scale per
+ * map, so a faint map keeps its levels beside a bright one.
+ */
 function common(
+  fn: string,
   opts: DisplayOptions,
   shape: number[],
   data: Float32Array,
@@ -122,12 +166,12 @@ function common(
   range: [number, number] | undefined,
   sourceShape: readonly number[],
   notes: string[],
+  maps = 1,
 ) {
   const fields = {
     ...(opts.name !== undefined && { name: opts.name }),
     shape,
-    dtype: 'float32' as const,
-    data: floatsToBase64(data),
+    ...encodeArray(data, shape, dtypeFor(fn, data.length, opts.dtype), maps),
     stats: { min: stats.min, max: stats.max, mean: stats.mean, std: stats.std },
     cmap,
     ...(range && { range }),
@@ -168,10 +212,10 @@ function plainBundle(t: Tensor, layout: Layout, opts: DisplayOptions): MimeBundl
     );
   const shape = layout === 'HW' ? [oh, ow] : layout === 'vector' ? [ow] : [];
   const payload: TensorView = {
-    version: 1,
+    version: 2,
     kind: 'tensor',
     layout,
-    ...common(opts, shape, data, stats, cmap, range, t.shape, allNotes(opts, notes)),
+    ...common('show.tensor', opts, shape, data, stats, cmap, range, t.shape, allNotes(opts, notes)),
   };
   const png = renderGrid(data, 1, oh, ow, 1, cmap, [range], layout !== 'scalar', layout === 'vector');
   const text =
@@ -185,9 +229,10 @@ function emptyBundle(t: Tensor, opts: DisplayOptions): MimeBundle {
   const stats = summarize(t.data);
   const note = `empty tensor of shape ${fmtShape(t.shape)}`;
   const payload: TensorView = {
-    version: 1,
+    version: 2,
     kind: 'tensor',
     ...common(
+      'show.tensor',
       opts,
       [...t.shape],
       t.data,
@@ -252,19 +297,19 @@ export function featureMapsBundle(t: Tensor, opts: GridOptions = {}): MimeBundle
   const range = scale === 'shared' ? scaleFor(cmap, stats) : undefined;
   const ranges = range ? [range] : perMapRanges(sampled.data, n, oh * ow, cmap);
   const payload: FeatureMapsView = {
-    version: 1,
+    version: 2,
     kind: 'feature-maps',
     layout: 'CHW',
     cols,
     scale,
-    ...common(opts, [n, oh, ow], sampled.data, stats, cmap, range, t.shape, allNotes(opts, notes)),
+    ...common(fn, opts, [n, oh, ow], sampled.data, stats, cmap, range, t.shape, allNotes(opts, notes), n),
   };
   const drawn = Math.min(n, opts.maxPictureMaps ?? 64);
   if (!Number.isInteger(drawn) || drawn < 1) {
     throw new ShapeError(`${fn}: maxPictureMaps must be a positive integer, got ${opts.maxPictureMaps}`);
   }
   const pictureCols = drawn < n ? Math.ceil(Math.sqrt(drawn)) : Math.min(cols, n);
-  const png = renderGrid(sampled.data, drawn, oh, ow, pictureCols, cmap, ranges, scale === 'shared');
+  const png = renderGrid(sampled.data, drawn, oh, ow, pictureCols, cmap, ranges, true);
   const textNotes = drawn < n ? [...notes, `the picture shows the first ${drawn} of ${n} maps`] : notes;
   const text = summaryText('Feature maps', t.shape, stats, opts, allNotes(opts, textNotes));
   return bundle(payload, png, [text, ...valuesText(t)].join('\n'));
@@ -300,14 +345,14 @@ export function kernelsBundle(weight: Tensor | { weight: Tensor }, opts: GridOpt
   const n = keepO * keepI;
   const ranges = range ? [range] : perMapRanges(data, n, kh * kw, cmap);
   const payload: KernelsView = {
-    version: 1,
+    version: 2,
     kind: 'kernels',
     layout: 'OIHW',
     scale,
-    ...common(opts, [keepO, keepI, kh, kw], data, stats, cmap, range, w0.shape, allNotes(opts, notes)),
+    ...common(fn, opts, [keepO, keepI, kh, kw], data, stats, cmap, range, w0.shape, allNotes(opts, notes)),
   };
   // Depthwise weights have one input channel: wrap their column into a near-square grid.
   const cols = keepI === 1 ? Math.ceil(Math.sqrt(keepO)) : keepI;
-  const png = renderGrid(data, n, kh, kw, cols, cmap, ranges, scale === 'shared');
+  const png = renderGrid(data, n, kh, kw, cols, cmap, ranges, true);
   return bundle(payload, png, summaryText('Kernels', w0.shape, stats, opts, allNotes(opts, notes)));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { show, VEGA_LITE_MIME } from '../../src/index.js';
-import { pngOf } from './helpers.js';
+import { pixel, pngOf } from './helpers.js';
 
 interface VegaSpec {
   $schema: string;
@@ -19,7 +19,32 @@ describe('show.curves', () => {
     expect(spec.data.values[4]).toEqual({ step: 1, series: 'accuracy', value: 0.6 });
     expect(spec.facet.row.field).toBe('series');
     expect(spec.resolve.scale.y).toBe('independent');
-    expect(pngOf(b).shape).toEqual([4, 2 * 160 + 12 + 16, 416]);
+    // Two panels of 400×160 with their axes: ticks and values in the margins left of and below each panel.
+    const png = pngOf(b);
+    const [, h, w] = png.shape as [number, number, number];
+    expect(w).toBeGreaterThan(400 + 16);
+    expect(h).toBeGreaterThan(2 * 160 + 16);
+    const frame = [160, 160, 160];
+    const ink = [68, 68, 68];
+    // The y axis: the first column drawn in the frame colour over most of a panel's height.
+    const axis = Array.from({ length: w }, (_, x) => x).find(
+      (x) =>
+        Array.from({ length: 160 }, (_, y) => pixel(png, x, 8 + y)).filter((c) => c.join() === frame.join())
+          .length > 150,
+    )!;
+    expect(axis).toBeGreaterThan(8 + 5);
+    const inked = (x0: number, x1: number, y0: number, y1: number) => {
+      let n = 0;
+      for (let y = y0; y < y1; y++)
+        for (let x = x0; x < x1; x++) if (pixel(png, x, y).join() === ink.join()) n++;
+      return n;
+    };
+    // Labels of the loss panel's y ticks (1, 0.5, 0.25 span: round values between) left of the axis …
+    expect(inked(0, axis, 8, 8 + 160)).toBeGreaterThan(40);
+    // … and of the x ticks (steps 0, 1, 2) under it.
+    expect(inked(axis, w, 8 + 160, 8 + 160 + 12)).toBeGreaterThan(40);
+    // The accuracy panel has its own axis labels.
+    expect(inked(0, axis, h / 2 + 8, h - 8)).toBeGreaterThan(40);
     expect(b['text/plain']).toContain('Training curves: digits');
     expect(b['text/plain']).toContain('loss: 3 points, last 0.25 at step 2, min 0.25 at 2, max 1 at 0');
   });

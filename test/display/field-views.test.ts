@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { colorOf } from '../../src/display/colormap.js';
-import type { CoverageView, ImageView, ReceptiveFieldView, TensorView } from '../../src/display/contract.js';
+import type { CoverageView, ReceptiveFieldView, TensorView } from '../../src/display/contract.js';
 import { cellScale } from '../../src/display/raster.js';
 import {
   checkerboard,
@@ -16,7 +16,7 @@ import {
   Sequential,
   show,
 } from '../../src/index.js';
-import { floatsOf, payloadOf, pixel, pngOf } from './helpers.js';
+import { payloadOf, pixel, pngOf, valuesOf } from './helpers.js';
 
 manualSeed(2);
 const ORANGE = [255, 127, 14];
@@ -51,14 +51,14 @@ describe('show.receptiveField', () => {
     expect(p.reach).toBeUndefined();
     const view = p.input as TensorView;
     expect(view).toMatchObject({ kind: 'tensor', layout: 'HW', shape: [32, 32], cmap: 'gray' });
-    expect(Array.from(floatsOf(view.data))).toEqual(Array.from(input.data));
+    expect(Array.from(valuesOf(view))).toEqual(Array.from(input.data));
     // Unit [2, 3]: centre 8, 12 with a 19-cell field: rows −1..17, cols 3..21; the outline starts at the clipped
     // corner.
     const box = rf.box(2, 3);
     expect(box).toEqual({ top: -1, left: 3, bottom: 17, right: 21 });
     const png = pngOf(b);
-    const s = cellScale(32, 32, 320, 16);
-    expect(png.shape).toEqual([4, 32 * s + 8, 32 * s + 8]);
+    const s = cellScale(32, 32, 256, 16);
+    expect(png.shape).toEqual([3, 32 * s + 8, 32 * s + 8]);
     expect(pixel(png, 4 + 3 * s, 4 + 0)).toEqual(ORANGE);
     expect(pixel(png, 4 + 21 * s + s - 1, 4 + 17 * s + s - 1)).toEqual(ORANGE);
     // A cell inside the box shows the input in gray.
@@ -102,11 +102,14 @@ describe('show.receptiveField', () => {
     const c = coverage(layers);
     expect(p.reach).toEqual({ shape: [13, 13], counts: c.counts });
     expect((p.erf as TensorView).shape).toEqual([24, 24]);
-    expect(Array.from(floatsOf((p.erf as TensorView).data))).toEqual(Array.from(erf.map.data));
-    // An RGB input in [0, 1] travels as a PNG of its own size.
-    const image = p.input as ImageView;
-    expect(image).toMatchObject({ kind: 'image', width: 24, height: 24 });
-    expect(pngOf({ 'text/plain': '', 'image/png': image.data }).shape).toEqual([3, 24, 24]);
+    expect(Array.from(valuesOf(p.erf as TensorView))).toEqual(Array.from(erf.map.data));
+    // An RGB input in [0, 1] stays in colour: 8-bit codes on one scale for its three channels.
+    const image = p.input as TensorView;
+    expect(image).toMatchObject({ kind: 'tensor', layout: 'CHW', shape: [3, 24, 24], dtype: 'uint8' });
+    expect(image.quant?.scale).toHaveLength(1);
+    const step = image.quant!.scale[0]!;
+    for (const [i, v] of valuesOf(image).entries())
+      expect(Math.abs(v - img.data[i]!)).toBeLessThanOrEqual(step / 2 + 1e-6);
     expect(b['text/plain']).toContain('dilated: one unit reaches 49 of 169 cells of its field');
     expect(b['text/plain']).toContain('effective receptive field of unit [12, 12]');
   });

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { expect } from 'vitest';
-import type { ConvlabPayload, MimeBundle } from '../../src/display/contract.js';
+import { decodeArray } from '../../src/display/codec.js';
+import type { ArrayFields, ConvlabPayload, MimeBundle } from '../../src/display/contract.js';
 import { decodePng, MIME_TYPE } from '../../src/index.js';
 
 const schema = JSON.parse(
@@ -31,9 +32,7 @@ export function pixel(png: ReturnType<typeof decodePng>, x: number, y: number): 
   return [0, 1, 2].map((c) => Math.round(png.data[c * h * w + y * w + x]! * 255));
 }
 
-export function floatsOf(base64: string): Float32Array {
-  const bytes = Buffer.from(base64, 'base64');
-  const out = new Float32Array(bytes.length / 4);
-  for (let i = 0; i < out.length; i++) out[i] = bytes.readFloatLE(i * 4);
-  return out;
+/** The values an array payload carries, decoded as a renderer decodes them. */
+export function valuesOf(view: ArrayFields): Float32Array {
+  return decodeArray('payload', view, view.shape);
 }

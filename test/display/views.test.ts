@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { colorOf } from '../../src/display/colormap.js';
 import type { FeatureMapsView, KernelsView, TensorView } from '../../src/display/contract.js';
-import { cellScale } from '../../src/display/raster.js';
+import { barLabelWidth, cellScale } from '../../src/display/raster.js';
 import {
   avgPool2d,
   CONTRACT_VERSION,
@@ -16,7 +16,7 @@ import {
   toMimeBundle,
   zeros,
 } from '../../src/index.js';
-import { floatsOf, payloadOf, pixel, pngOf, validate } from './helpers.js';
+import { payloadOf, pixel, pngOf, validate, valuesOf } from './helpers.js';
 
 manualSeed(1);
 
@@ -25,8 +25,10 @@ describe('toMimeBundle', () => {
     const x = randn([20, 30]);
     const b = toMimeBundle(x, { name: 'x' });
     const p = payloadOf<TensorView>(b);
-    expect(p).toMatchObject({ version: 1, kind: 'tensor', layout: 'HW', shape: [20, 30], name: 'x' });
-    expect(Array.from(floatsOf(p.data))).toEqual(Array.from(x.data));
+    expect(p).toMatchObject({ version: 2, kind: 'tensor', layout: 'HW', shape: [20, 30], name: 'x' });
+    // 600 values: small enough to travel exact.
+    expect(p.dtype).toBe('float32');
+    expect(Array.from(valuesOf(p))).toEqual(Array.from(x.data));
     // Statistics agree with the tensor library's own reductions (population std).
     expect(p.stats.min).toBeCloseTo(x.min().item(), 6);
     expect(p.stats.max).toBeCloseTo(x.max().item(), 6);
@@ -38,7 +40,8 @@ describe('toMimeBundle', () => {
     expect(p.range).toEqual([-a, a]);
     const png = pngOf(b);
     const s = cellScale(30, 20);
-    expect(png.shape).toEqual([4, 20 * s + 8, 30 * s + 8 + 22]);
+    // The colour bar's tick values take the space their labels need.
+    expect(png.shape).toEqual([3, 20 * s + 8, 30 * s + 8 + 22 + barLabelWidth(-a, a, 20 * s - 2)]);
     for (const [i, j] of [
       [0, 0],
       [7, 11],
@@ -78,7 +81,7 @@ describe('toMimeBundle', () => {
     expect(p.shape).toEqual([3, 4, 4]);
     expect(p.sourceShape).toEqual([2, 3, 4, 4]);
     expect(p.note).toBe('first item of a batch of 2');
-    expect(Array.from(floatsOf(p.data))).toEqual(Array.from(x.data.subarray(0, 48)));
+    expect(Array.from(valuesOf(p))).toEqual(Array.from(x.data.subarray(0, 48)));
     expect(p.stats.mean).toBeCloseTo(x.mean().item(), 5);
     expect(b['text/plain']).toContain('first item of a batch of 2');
     const five = payloadOf<FeatureMapsView>(toMimeBundle(randn([2, 3, 2, 4, 4])));
@@ -95,12 +98,14 @@ describe('toMimeBundle', () => {
     expect(p.note).toContain('down-sampled 2× (block mean) from 40×40 to 20×20');
     expect(b['text/plain']).toContain('down-sampled 2×');
     const pooled = avgPool2d(x.reshape([1, 1, 40, 40]), 2);
-    const got = floatsOf(p.data);
+    expect(p.dtype).toBe('float32');
+    const got = valuesOf(p);
     for (let i = 0; i < pooled.size; i++) expect(got[i]).toBeCloseTo(pooled.data[i]!, 5);
     // Stats still describe the full tensor.
     expect(p.stats.max).toBeCloseTo(x.max().item(), 6);
     const png = pngOf(b);
-    expect(png.shape[2]).toBe(20 * cellScale(20, 20) + 8 + 22);
+    const s = cellScale(20, 20);
+    expect(png.shape[2]).toBe(20 * s + 8 + 22 + barLabelWidth(p.range![0], p.range![1], 20 * s - 2));
     // A HW map and a vector are capped the same way; odd sizes keep a partial edge block.
     expect(payloadOf<TensorView>(toMimeBundle(randn([9, 9]), { maxElements: 24 })).shape).toEqual([3, 3]);
     expect(payloadOf<TensorView>(toMimeBundle(randn([101]), { maxElements: 50 })).shape).toEqual([34]);
@@ -115,17 +120,45 @@ describe('toMimeBundle', () => {
     );
   });
 
-  it('keeps a 256×56×56 stack whole under the default cap; the picture draws the first 64 maps', () => {
-    const b = toMimeBundle(zeros([256, 56, 56]));
+  it('keeps the first maps of a deep stack whole under the default cap, as 8-bit codes', () => {
+    const x = randn([256, 56, 56]);
+    const b = toMimeBundle(x);
     const p = payloadOf<FeatureMapsView>(b);
-    expect(p.shape).toEqual([256, 56, 56]);
-    expect(p.note).toBeUndefined();
-    expect(b['text/plain']).toContain('the picture shows the first 64 of 256 maps');
-    const s = cellScale(8 * 58, 8 * 58);
-    expect(pngOf(b).shape[2]).toBe(8 * 56 * s + 7 * 2 + 8 + 22);
+    // 2^15 values hold 10 maps of 56×56; at least 16 are kept, so they are halved.
+    expect(p.shape).toEqual([16, 28, 28]);
+    expect(p.note).toContain('showing the first 16 of 256 channels');
+    expect(p.note).toContain('down-sampled 2×');
+    expect(p).toMatchObject({ dtype: 'uint8' });
+    // One scale per map: each map's codes span its own range, and decode within half a step.
+    expect(p.quant!.scale).toHaveLength(16);
+    const pooled = avgPool2d(x.narrow(0, 0, 16).reshape([1, 16, 56, 56]), 2);
+    const got = valuesOf(p);
+    for (let k = 0; k < 16; k++) {
+      const step = p.quant!.scale[k]!;
+      for (let i = 0; i < 28 * 28; i += 37) {
+        const want = pooled.data[k * 28 * 28 + i]!;
+        expect(Math.abs(got[k * 28 * 28 + i]! - want)).toBeLessThanOrEqual(step / 2 + 1e-6);
+      }
+    }
     const few = toMimeBundle(zeros([5, 4, 4]), { maxPictureMaps: 2 });
     expect(few['text/plain']).toContain('the picture shows the first 2 of 5 maps');
     expect(payloadOf<FeatureMapsView>(few).shape).toEqual([5, 4, 4]);
+    // A 24×24 stack of 64 maps fits whole (36,864 > 2^15 values would not: 56 maps would).
+    expect(payloadOf<FeatureMapsView>(toMimeBundle(zeros([64, 16, 16]))).shape).toEqual([64, 16, 16]);
+  });
+
+  it('carries what dtype asks for, and refuses an unknown one', () => {
+    const x = randn([40, 40]);
+    const half = payloadOf<TensorView>(toMimeBundle(x, { dtype: 'float16' }));
+    expect(half.dtype).toBe('float16');
+    for (const [i, v] of valuesOf(half).entries())
+      expect(Math.abs(v - x.data[i]!)).toBeLessThanOrEqual(Math.abs(x.data[i]!) * 2 ** -11);
+    const exact = payloadOf<TensorView>(toMimeBundle(x, { dtype: 'float32' }));
+    expect(Array.from(valuesOf(exact))).toEqual(Array.from(x.data));
+    expect(payloadOf<TensorView>(toMimeBundle(x)).dtype).toBe('uint8');
+    expect(() => toMimeBundle(x, { dtype: 'int8' as never })).toThrow(
+      /show.tensor: dtype must be 'uint8', 'float16' or 'float32', got "int8"/,
+    );
   });
 
   it('leaves non-finite values out of the stats and says so', () => {
@@ -138,7 +171,7 @@ describe('toMimeBundle', () => {
   it('describes an empty tensor', () => {
     const b = toMimeBundle(new Tensor(new Float32Array(0), [0, 3]));
     expect(payloadOf<TensorView>(b).note).toBe('empty tensor of shape [0, 3]');
-    expect(pngOf(b).shape).toEqual([4, 16, 16]);
+    expect(pngOf(b).shape).toEqual([3, 16, 16]);
   });
 
   it('is what a Tensor returns from Symbol.for("Jupyter.display")', () => {
@@ -151,7 +184,7 @@ describe('toMimeBundle', () => {
 });
 
 describe('show.featureMaps and show.kernels', () => {
-  it('uses per-map scales when asked: no shared range and no colour bar', () => {
+  it('uses per-map scales when asked: no shared range, a labelled colour bar beside each map', () => {
     const x = randn([4, 3, 3]).abs();
     const shared = pngOf(show.featureMaps(x).bundle);
     const b = show.featureMaps(x, { scale: 'per-map', cols: 4, cmap: 'gray' }).bundle;
@@ -159,7 +192,8 @@ describe('show.featureMaps and show.kernels', () => {
     expect(p).toMatchObject({ scale: 'per-map', cols: 4, cmap: 'gray' });
     expect(p.range).toBeUndefined();
     const png = pngOf(b);
-    expect(png.shape[2]).toBeLessThan(shared.shape[2]! + 4 * 3 * cellScale(4 * 5, 5));
+    // Four small bars with their labels take more room than the one shared bar.
+    expect(png.shape[2]).toBeGreaterThan(shared.shape[2]!);
     // Each map on its own scale: its brightest cell is white.
     const s = cellScale(4 * 5, 5);
     const m0 = Array.from(x.data.subarray(0, 9));
@@ -172,16 +206,22 @@ describe('show.featureMaps and show.kernels', () => {
     const b = show.kernels(conv).bundle;
     const p = payloadOf<KernelsView>(b);
     expect(p).toMatchObject({ kind: 'kernels', layout: 'OIHW', shape: [8, 3, 5, 5], scale: 'shared' });
-    expect(Array.from(floatsOf(p.data))).toEqual(Array.from(conv.weight.data));
+    expect(Array.from(valuesOf(p))).toEqual(Array.from(conv.weight.data));
     const s = cellScale(3 * 7, 8 * 7);
-    expect(pngOf(b).shape).toEqual([4, 8 * 5 * s + 7 * 2 + 8, 3 * 5 * s + 2 * 2 + 8 + 22]);
+    const a = Math.max(-p.stats.min, p.stats.max);
+    const barH = Math.max(8 * 5 * s + 7 * 2, 48) - 2;
+    expect(pngOf(b).shape).toEqual([
+      3,
+      8 * 5 * s + 7 * 2 + 8,
+      3 * 5 * s + 2 * 2 + 8 + 22 + barLabelWidth(-a, a, barH),
+    ]);
     expect(b['text/plain']).toContain('Kernels [8, 3, 5, 5]');
     const w = randn([6, 6, 3, 3]);
     const capped = payloadOf<KernelsView>(show.kernels(w, { maxChannels: 2 }).bundle);
     expect(capped.shape).toEqual([2, 2, 3, 3]);
     expect(capped.note).toBe('showing 2 of 6 output and 2 of 6 input channels');
     // Filter [1, 0] of the kept grid is filter [1, 0] of the weights.
-    expect(Array.from(floatsOf(capped.data).subarray(18, 27))).toEqual(Array.from(w.data.subarray(54, 63)));
+    expect(Array.from(valuesOf(capped).subarray(18, 27))).toEqual(Array.from(w.data.subarray(54, 63)));
     expect(payloadOf<KernelsView>(show.kernels(randn([4, 2, 3])).bundle).shape).toEqual([4, 2, 1, 3]);
     expect(() => show.kernels(randn([3, 3]))).toThrow(/show.kernels: expected weights \[out, in, kH, kW\]/);
   });
@@ -202,7 +242,8 @@ describe('contract schema', () => {
   it('rejects payloads that break the contract', () => {
     const good = payloadOf<TensorView>(toMimeBundle(randn([2, 2])));
     expect(validate({ ...good, kind: 'tensors' })).toBe(false);
-    expect(validate({ ...good, version: 2 })).toBe(false);
+    expect(validate({ ...good, version: 1 })).toBe(false);
+    expect(validate({ ...good, dtype: 'uint8' })).toBe(false);
     expect(validate({ ...good, stats: { min: 0, max: 1 } })).toBe(false);
     expect(validate({ ...good, data: '<script>' })).toBe(false);
     expect(validate({ ...good, extra: 1 })).toBe(false);

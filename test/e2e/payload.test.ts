@@ -22,11 +22,38 @@ describe('renderer payload checks', () => {
     expect(c.kind).toBe('tensor');
     if (c.kind !== 'tensor') return;
     expect(Array.from(c.decoded.values)).toEqual(Array.from(t.data));
+    expect(c.decoded.precision).toBe(0);
+  });
+
+  it('decodes 8-bit codes within the half step it reports', () => {
+    const t = randn([64, 64]);
+    const p = show.tensor(t)[Symbol.for('Jupyter.display') as never]()[MIME_TYPE];
+    const c = checkPayload(p);
+    if (c.kind !== 'tensor') throw new Error(`expected a tensor, got ${c.kind}`);
+    expect(c.decoded.view.dtype).toBe('uint8');
+    const step = (t.max().item() - t.min().item()) / 254;
+    expect(c.decoded.precision).toBeCloseTo(step / 2, 6);
+    for (const [i, v] of c.decoded.values.entries())
+      expect(Math.abs(v - t.data[i]!)).toBeLessThanOrEqual(step / 2 + 1e-6);
+  });
+
+  it('still reads a version 1 payload (raw float32) from notebooks saved before version 2', () => {
+    const v1 = {
+      version: 1,
+      kind: 'tensor',
+      shape: [2],
+      dtype: 'float32',
+      data: Buffer.from(new Float32Array([1.5, -2]).buffer).toString('base64'),
+      stats: { min: -2, max: 1.5, mean: -0.25, std: 1.75 },
+    };
+    const c = checkPayload(v1);
+    expect(c.kind === 'tensor' && Array.from(c.decoded.values)).toEqual([1.5, -2]);
+    expect(() => checkPayload({ ...v1, dtype: 'uint8' })).toThrow(/^payload\.dtype: expected one of float32/);
   });
 
   const refusals: [string, (p: Record<string, unknown>) => unknown, RegExp][] = [
     ['not an object', () => 'text', /^payload: expected a JSON object/],
-    ['another version', (p) => ({ ...p, version: 2 }), /^version: expected 1/],
+    ['another version', (p) => ({ ...p, version: 3 }), /^version: expected 1 or 2/],
     [
       'an unknown kind',
       (p) => ({ ...p, kind: '<b>x</b>' }),
@@ -35,7 +62,22 @@ describe('renderer payload checks', () => {
     [
       'truncated data',
       (p) => ({ ...p, data: String(p.data).slice(0, 8) }),
-      /^payload\.data: holds 6 bytes but the shape needs 20/,
+      /^payload\.data: (expected base64 of a zlib stream|holds \d+ bytes but the shape needs 20 float32)/,
+    ],
+    [
+      'data of another shape',
+      (p) => ({ ...p, shape: [4, 6] }),
+      /^payload\.data: holds 80 bytes but the shape needs 24 float32 values/,
+    ],
+    [
+      'codes without their scale',
+      (p) => ({ ...p, dtype: 'uint8', quant: undefined }),
+      /^payload\.(data: holds|quant: expected)/,
+    ],
+    [
+      'an unknown dtype',
+      (p) => ({ ...p, dtype: 'int4' }),
+      /^payload\.dtype: expected one of uint8, float16, float32/,
     ],
     ['bad base64', (p) => ({ ...p, data: '%%%' }), /^payload\.data: expected valid base64/],
     [
