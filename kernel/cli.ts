@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `convlab kernel | install | uninstall | doctor | run | verify`: the command line of the convlab package. */
+/** `convlab kernel | install | uninstall | doctor | run | verify | lite`: the command line of the convlab package. */
 import { parseArgs } from 'node:util';
 
 const USAGE = `usage:
@@ -10,6 +10,7 @@ const USAGE = `usage:
   convlab run NOTEBOOK|DIR… [-p name=value…] [--sweep name=v1,v2,……] [--jobs N] [--out DIR] [--timeout S]
               [--inplace] [--server URL [--token T]]
   convlab verify NOTEBOOK|DIR… [--jobs N] [--timeout S] [--server URL [--token T]]
+  convlab lite NOTEBOOK|DIR… --out DIR      a static site where the notebooks run in the browser
 
   --server runs the kernels on a Jupyter server (Jupyter Server, JupyterHub, Enterprise Gateway) that has the
   convlab kernelspec; the token comes from --token or JUPYTER_TOKEN.`;
@@ -102,6 +103,8 @@ async function main(argv: string[]): Promise<number> {
         server: server(values),
       });
     }
+    case 'lite':
+      return (await import('../lite/site.js')).liteCommand(rest);
     case undefined:
     case '-h':
     case '--help':

@@ -36,14 +36,15 @@ const shims = {
 // never taken, so they stay unresolved instead of failing the bundle.
 const NODE_ONLY = ['fs', 'path', 'os', 'crypto', 'perf_hooks', 'inspector', 'buffer', 'source-map-support'];
 
-export async function buildBrowser() {
-  rmSync(join(out, 'data'), { recursive: true, force: true });
+/** Builds the library, the worker and their files into `dir` (lite/dist by default). */
+export async function buildBrowser(dir = out) {
+  rmSync(join(dir, 'data'), { recursive: true, force: true });
   await esbuild.build({
     entryPoints: {
       convlab: join(here, 'src/browser.ts'),
       'kernel-worker': join(here, 'src/kernel/worker.ts'),
     },
-    outdir: out,
+    outdir: dir,
     bundle: true,
     format: 'esm',
     platform: 'browser',
@@ -59,13 +60,13 @@ export async function buildBrowser() {
     logLevel: 'warning',
   });
   for (const f of ['convlab.wasm', 'convlab-relaxed.wasm'])
-    cpSync(join(root, 'native/wasm', f), join(out, f));
-  cpSync(join(root, 'data/images'), join(out, 'data/images'), { recursive: true });
-  mkdirSync(join(out, 'data/digits'), { recursive: true });
+    cpSync(join(root, 'native/wasm', f), join(dir, f));
+  cpSync(join(root, 'data/images'), join(dir, 'data/images'), { recursive: true });
+  mkdirSync(join(dir, 'data/digits'), { recursive: true });
   const mnist = dirname(require.resolve('mnist'));
   for (let d = 0; d < 10; d++)
-    cpSync(join(mnist, 'digits', `${d}.json`), join(out, 'data/digits', `${d}.json`));
-  for (const f of ['logo-32x32.png', 'logo-64x64.png']) cpSync(join(root, 'kernel', f), join(out, f));
+    cpSync(join(mnist, 'digits', `${d}.json`), join(dir, 'data/digits', `${d}.json`));
+  for (const f of ['logo-32x32.png', 'logo-64x64.png']) cpSync(join(root, 'kernel', f), join(dir, f));
 }
 
 /** The kernel plugin as an ES module for the application's webpack build, its packages left to that build. */

@@ -30,9 +30,8 @@ describe.skipIf(!existsSync(CHROMIUM))('convlab in Chromium', () => {
   const expected = probe(L) as Probe;
 
   beforeAll(async () => {
-    await buildBrowser();
     dir = mkdtempSync(join(tmpdir(), 'convlab-lite-'));
-    cpSync(join(ROOT, 'lite/dist'), dir, { recursive: true });
+    await buildBrowser(dir);
     cpSync(join(ROOT, 'test/lite/page'), join(dir, 'page'), { recursive: true });
     isolated = await serve(dir, { isolated: true });
     plain = await serve(dir);
