@@ -44,6 +44,20 @@ describe('notebooks', () => {
       ).toEqual(cells.map((_, i) => i + 1));
     }
   });
+  it('are stored without warnings: nothing a run printed on stderr (the comparison below ignores backend notices)', () => {
+    for (const name of names) {
+      const cells = read(path.join(NOTEBOOKS, name)).cells as {
+        id: string;
+        outputs?: { output_type: string; name?: string; text?: string | string[] }[];
+      }[];
+      const warnings = cells.flatMap((c) =>
+        (c.outputs ?? [])
+          .filter((o) => o.output_type === 'stream' && o.name === 'stderr')
+          .map((o) => `${name} cell ${c.id}: ${[o.text ?? ''].flat().join('')}`),
+      );
+      expect(warnings).toEqual([]);
+    }
+  });
 });
 
 describe('convlab run', () => {
