@@ -219,7 +219,8 @@ export class Engine {
       this.post({ kind: 'iopub', msgType: 'execute_input', content: { code, execution_count: count } });
     if (storeHistory) this.history.add(count, code);
     this.allowStdin = allowStdin;
-    const outcome = await this.repl.execute(code);
+    // Silent requests are a client's machinery (a runner waiting for the start-up): they wait for the checker.
+    const outcome = await this.repl.execute(code, { checked: silent });
     if (outcome.kind !== 'ok') {
       const err = cellError(outcome, code);
       this.post({ kind: 'iopub', msgType: 'error', content: { ...err, execution_count: count } });

@@ -70,15 +70,21 @@ export async function startKernel(connectionFile: string): Promise<void> {
   engine = new Engine(repl, post, inputBuffer);
   engine.installGlobals();
   interrupt = () => repl.interrupt();
-  // The converter type-checks a first convlab import now, while the kernel waits for its first cell.
-  try {
-    repl.warm(WARM_CELL);
-  } catch (err) {
-    console.error('warm-up failed:', err);
-  }
   // A stray rejection or exception from user code must not take the kernel down with it.
   process.on('unhandledRejection', (reason) => console.error('Unhandled promise rejection:', reason));
   process.on('uncaughtException', (err) => console.error('Uncaught exception:', err));
   connectEngine(engine, io);
   post({ kind: 'ready' });
+  // The type checker is built once the requests sent with the start have been taken: a first cell already
+  // waiting runs at once, transpiled on its own (first-cell.ts), and the checker is built after it.
+  setTimeout(() => {
+    try {
+      repl.warm(WARM_CELL);
+    } catch (err) {
+      writeSync(2, `[convlab kernel] warm-up failed: ${(err as Error).stack ?? err}\n`);
+    }
+  }, WARM_DELAY_MS);
 }
+
+/** How long after start the kernel waits for a first cell before it builds the type checker. */
+const WARM_DELAY_MS = 50;

@@ -14,6 +14,7 @@ import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
+import { transpileFirstCell } from './first-cell.js';
 import { installOverlay, type OverlayTargets } from './overlay.js';
 
 const require = createRequire(import.meta.url);
@@ -52,7 +53,11 @@ export interface DisplayData {
 }
 
 export interface TsRepl {
-  execute(src: string): Promise<Outcome>;
+  /**
+   * Runs a cell. The first cell may run before the type checker exists (checked after it, see first-cell.ts)
+   * unless `checked` asks for the checker first.
+   */
+  execute(src: string, opts?: { checked?: boolean }): Promise<Outcome>;
   inspect(src: string, position: number): QuickInfo | undefined;
   complete(src: string, position: number): { start: number; end: number; candidates: string[] };
   isComplete(code: string): { status: 'complete' | 'incomplete' | 'invalid'; indent?: string };
@@ -270,10 +275,16 @@ export async function createTsRepl(o: TsReplOptions): Promise<TsRepl> {
   const jupyter = require('tslab/dist/jupyter') as { lastWriteDisplayData: unknown };
   jupyter.lastWriteDisplayData = (d: DisplayData, update: boolean) => o.onDisplay(d, update);
 
-  const node: Converter = createConverter();
+  // Built on first need (a cell after the first, completion, inspection) or when the kernel idles: see warm().
+  let checker: Converter | null = null;
+  const node = (): Converter => {
+    checker ??= createConverter() as Converter;
+    return checker;
+  };
   let browser: Converter | null = null;
   const converter = (src: string): Converter => {
-    if (getCodeMetadata(src).mode !== 'browser') return node;
+    settleFirstCell();
+    if (getCodeMetadata(src).mode !== 'browser') return node();
     browser ??= createConverter({ isBrowser: true }) as Converter;
     return browser;
   };
@@ -344,14 +355,43 @@ export async function createTsRepl(o: TsReplOptions): Promise<TsRepl> {
     }
   }
 
-  async function execute(src: string): Promise<Outcome> {
+  /**
+   * The first cell ran before the checker existed (first-cell.ts): check it now, before anything reads the
+   * declarations. Its bindings are declared as if the checker had converted it; what the checker finds wrong is
+   * said once, at the top of the next cell's output.
+   */
+  let firstCell: { src: string; unreached: Set<string> } | null = null;
+  let notice: string | null = null;
+  function settleFirstCell(): void {
+    if (firstCell === null) return;
+    const { src, unreached } = firstCell;
+    firstCell = null;
+    const c = node().convert('', src);
+    if (c.diagnostics.length > 0) {
+      const lines = c.diagnostics.map(toDiagnostic).map((d) => `  ${d.line}:${d.column} ${d.message}`);
+      notice =
+        `The first cell ran before the type checker was ready; checking it now found:\n${lines.join('\n')}\n` +
+        'Its bindings stay defined but are not typed for later cells: fix it and run it again.';
+      return;
+    }
+    prevDecl = commitReached(ts, '', c.declOutput ?? '', unreached);
+  }
+
+  async function execute(src: string, opts: { checked?: boolean } = {}): Promise<Outcome> {
     const meta = getCodeMetadata(src);
     if (meta.module) {
       const diagnostics = converter(src).addModule(meta.module, src, meta).map(toDiagnostic);
       return diagnostics.length ? { kind: 'diagnostics', diagnostics } : { kind: 'ok' };
     }
     if (meta.mode === 'browser') return { kind: 'ok' };
-    const c = node.convert(prevDecl, src);
+    const first = !opts.checked && checker === null && prevDecl === '' && firstCell === null && !meta.mode;
+    const fast = first ? transpileFirstCell(ts, src) : null;
+    if (!fast) settleFirstCell();
+    if (notice !== null) {
+      console.error(notice);
+      notice = null;
+    }
+    const c: ConvertResult = fast ? { ...fast, diagnostics: [] } : node().convert(prevDecl, src);
     for (const s of c.sideOutputs ?? []) {
       sideModules.delete(s.path);
       sideOutputs.set(s.path, s.data);
@@ -359,7 +399,8 @@ export async function createTsRepl(o: TsReplOptions): Promise<TsRepl> {
     if (c.diagnostics.length > 0)
       return { kind: 'diagnostics', diagnostics: c.diagnostics.map(toDiagnostic) };
     if (!c.output) {
-      prevDecl = c.declOutput ?? '';
+      if (fast) firstCell = { src, unreached: new Set() };
+      else prevDecl = c.declOutput ?? '';
       return { kind: 'ok' };
     }
     const { body, declared } = splitExportInit(c.output);
@@ -378,12 +419,14 @@ export async function createTsRepl(o: TsReplOptions): Promise<TsRepl> {
     if (last !== undefined) delete store[last];
     if (failure) {
       const unreached = new Set(declared.filter((n) => n !== last && !reached.has(n)));
-      prevDecl = commitReached(ts, prevDecl, c.declOutput ?? '', unreached);
+      if (fast) firstCell = { src, unreached };
+      else prevDecl = commitReached(ts, prevDecl, c.declOutput ?? '', unreached);
       const e = failure.error as { code?: string } | null;
       const isInterrupt = e === interrupted || e?.code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED';
       return { kind: 'thrown', error: isInterrupt ? interrupted : failure.error, interrupted: isInterrupt };
     }
-    prevDecl = c.declOutput ?? '';
+    if (fast) firstCell = { src, unreached: new Set() };
+    else prevDecl = c.declOutput ?? '';
     return value == null ? { kind: 'ok' } : { kind: 'ok', value: { value } };
   }
 
@@ -401,7 +444,8 @@ export async function createTsRepl(o: TsReplOptions): Promise<TsRepl> {
     interrupt: () => rejectPending(interrupted),
     locals,
     warm(src) {
-      node.convert(prevDecl, src);
+      if (firstCell) settleFirstCell();
+      else if (checker === null) node().convert(prevDecl, src);
       saveCompileCache();
     },
   };

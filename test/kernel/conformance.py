@@ -354,8 +354,8 @@ class LifecycleTests(unittest.TestCase):
             kc.execute_interactive("let kept = 1", timeout=TIMEOUT)
             km.restart_kernel(now=False)
             kc.wait_for_ready(timeout=TIMEOUT)
-            reply = kc.execute_interactive("typeof kept", timeout=TIMEOUT)
-            self.assertEqual(reply["content"]["status"], "error")  # state is gone: 'kept' is unknown
+            reply = kc.execute_interactive("kept", timeout=TIMEOUT)
+            self.assertEqual(reply["content"]["status"], "error")  # state is gone: 'kept' is not defined
             self.assertTrue(km.is_alive())
         finally:
             kc.stop_channels()
