@@ -56,12 +56,15 @@ function closePng(a: string, b: string): boolean {
   return diff / pa.data.length < 1;
 }
 
-type Encoded = EncodedArray & { shape: number[] };
+type Encoded = EncodedArray & { shape?: number[] };
 
-/** Both sides as arrays of display contract version 2 (codec.ts), or undefined when they are something else. */
+/**
+ * Both sides as encoded arrays of display contract version 2 (codec.ts: payloads with `dtype` and `data`, and
+ * the counts of coverage payloads), or undefined when they are something else (version 1 stored raw float32).
+ */
 function encodedArrays(a: object, b: object): [Encoded, Encoded] | undefined {
   const is = (o: Record<string, unknown>) =>
-    o.version === 2 && typeof o.data === 'string' && typeof o.dtype === 'string' && Array.isArray(o.shape);
+    o.version !== 1 && typeof o.data === 'string' && typeof o.dtype === 'string';
   return is(a as Record<string, unknown>) && is(b as Record<string, unknown>)
     ? [a as Encoded, b as Encoded]
     : undefined;

@@ -1,10 +1,10 @@
-import type { CoverageView } from '../../src/display/contract';
 import { isColormap, lut, paint } from './colormap';
 import { el, header, note, pixelCanvas, pointerPixel, zoomFor } from './dom';
 import { colourBar, readout } from './heatmap';
+import type { CheckedCoverage } from './payload';
 
 /** Per-cell counts as a heatmap: which input cells a dilated stack reaches, or how many taps write each output. */
-export function renderCoverage(view: CoverageView): HTMLElement {
+export function renderCoverage(view: CheckedCoverage): HTMLElement {
   const [h, w] = view.shape;
   const values = Float32Array.from(view.counts);
   let max = 0;

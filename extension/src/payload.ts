@@ -134,7 +134,17 @@ function checkLayers(layers: unknown): LayerGeometry[] {
   return layers as LayerGeometry[];
 }
 
-function checkCounts(field: string, counts: unknown, shape: [number, number]): number[] {
+/** Counts as numbers: version 2 sends them encoded (codec.ts), version 1 as a JSON array. */
+function checkCounts(field: string, raw: unknown, shape: [number, number]): number[] {
+  let counts = raw;
+  if (isObject(raw)) {
+    if (raw.dtype !== 'float32') fail(`${field}.dtype`, '"float32"', raw.dtype);
+    try {
+      counts = Array.from(decodeEncoded(field, raw as { dtype: 'float32'; data: string }, shape));
+    } catch (e) {
+      throw new PayloadError((e as Error).message);
+    }
+  }
   if (!Array.isArray(counts) || counts.length !== shape[0] * shape[1])
     fail(field, `${shape[0] * shape[1]} counts`, Array.isArray(counts) ? `${counts.length} counts` : counts);
   if (counts.some((c) => typeof c !== 'number' || !(c >= 0)))
@@ -156,7 +166,8 @@ function checkImage(v: Record<string, unknown>): ImageView {
 
 /** A receptive-field payload after checking, with its arrays decoded. */
 export interface CheckedField {
-  view: ReceptiveFieldView;
+  /** The payload, its reach counts decoded to numbers. */
+  view: Omit<ReceptiveFieldView, 'reach'> & { reach?: { shape: [number, number]; counts: number[] } };
   input: Decoded<TensorView> | ImageView;
   erf?: Decoded<TensorView>;
 }
@@ -184,31 +195,38 @@ function checkField(v: Record<string, unknown>, version: number): CheckedField {
     for (const [i, u] of view.units.entries()) checkPair(`units[${i}]`, u, 0);
   }
   if (view.erfUnit !== undefined) checkPair('erfUnit', view.erfUnit, 0);
+  let reach: { shape: [number, number]; counts: number[] } | undefined;
   if (view.reach !== undefined) {
     if (!isObject(view.reach)) fail('reach', '{shape, counts}', view.reach);
-    checkCounts('reach.counts', view.reach.counts, checkPair('reach.shape', view.reach.shape, 1));
+    const shape = checkPair('reach.shape', view.reach.shape, 1);
+    reach = { shape, counts: checkCounts('reach.counts', view.reach.counts, shape) };
   }
   checkText('name', view.name);
   checkText('note', view.note);
-  return { view, input, erf };
+  // Renderers read the counts as numbers, decoded here once.
+  const { reach: _encoded, ...rest } = view;
+  return { view: { ...rest, ...(reach && { reach }) }, input, erf };
 }
 
-function checkCoverage(v: Record<string, unknown>): CoverageView {
+/** A coverage payload after checking: its counts decoded to numbers. */
+export type CheckedCoverage = Omit<CoverageView, 'counts'> & { counts: number[] };
+
+function checkCoverage(v: Record<string, unknown>): CheckedCoverage {
   const view = v as unknown as CoverageView;
   if (view.mode !== 'gridding' && view.mode !== 'checkerboard')
     fail('mode', '"gridding" or "checkerboard"', view.mode);
-  checkCounts('counts', view.counts, checkPair('shape', view.shape, 1));
+  const counts = checkCounts('counts', view.counts, checkPair('shape', view.shape, 1));
   for (const k of ['reached', 'total'] as const)
     if (!Number.isInteger(view[k]) || view[k] < 0) fail(k, 'a non-negative integer', view[k]);
   checkText('name', view.name);
   checkText('note', view.note);
-  return view;
+  return { ...view, counts };
 }
 
 export type Checked =
   | { kind: 'tensor' | 'feature-maps' | 'kernels'; decoded: Decoded<ArrayFields>; payload: ConvlabPayload }
   | { kind: 'receptive-field'; field: CheckedField }
-  | { kind: 'coverage'; coverage: CoverageView };
+  | { kind: 'coverage'; coverage: CheckedCoverage };
 
 /** Checks `data` and decodes its arrays; throws a PayloadError naming the first bad field. */
 export function checkPayload(data: unknown): Checked {

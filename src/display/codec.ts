@@ -165,10 +165,11 @@ export function encodeArray(
   return { dtype, data: bytesToBase64(zlibSync(bytes, { level: 9 })), ...(quant && { quant }) };
 }
 
-/** Decodes an encoded array of `count` values; errors name `field` and say what was expected. */
-export function decodeArray(field: string, enc: EncodedArray, shape: readonly number[]): Float32Array {
-  const count = shape.reduce((a, b) => a * b, 1);
-  const width = Math.max(1, shape.at(-1) ?? 1);
+/**
+ * Decodes an encoded array of `shape` (or of as many values as it holds, as a vector, when no shape is given);
+ * errors name `field` and say what was expected.
+ */
+export function decodeArray(field: string, enc: EncodedArray, shape?: readonly number[]): Float32Array {
   if (typeof enc.data !== 'string') throw new Error(`${field}.data: expected a base64 string`);
   const packed = base64ToBytes(`${field}.data`, enc.data);
   let bytes: Uint8Array;
@@ -180,6 +181,8 @@ export function decodeArray(field: string, enc: EncodedArray, shape: readonly nu
   const size = { float32: 4, float16: 2, uint8: 1 }[enc.dtype];
   if (size === undefined)
     throw new Error(`${field}.dtype: expected float32, float16 or uint8, got ${enc.dtype}`);
+  const count = shape ? shape.reduce((a, b) => a * b, 1) : Math.floor(bytes.length / size);
+  const width = Math.max(1, (shape ?? [count]).at(-1) ?? 1);
   if (bytes.length !== count * size) {
     throw new Error(
       `${field}.data: holds ${bytes.length} bytes but the shape needs ${count} ${enc.dtype} values (${count * size} bytes)`,

@@ -126,12 +126,18 @@ export interface LayerGeometry {
   start?: [number, number];
 }
 
+/**
+ * Row-major integer counts. Version 2 sends them encoded (codec.ts) as exact float32, since a notebook writes a
+ * JSON array one number per line; version 1 sent a JSON array.
+ */
+export type Counts = number[] | { dtype: 'float32'; data: string };
+
 /** Path counts of one output unit relative to its field's top-left cell: which cells it really reaches. */
 export interface ReachGrid {
   /** [rows, cols], equal to the receptive-field size of the last layer. */
   shape: [number, number];
   /** Row-major counts of paths from the unit to each cell (0: never reached — the gridding holes). */
-  counts: number[];
+  counts: Counts;
 }
 
 export interface ReceptiveFieldView {
@@ -166,7 +172,7 @@ export interface CoverageView {
   /** [rows, cols] of the grid. */
   shape: [number, number];
   /** Row-major non-negative integer counts. */
-  counts: number[];
+  counts: Counts;
   /** Cells with a count above 0, and all cells. */
   reached: number;
   total: number;

@@ -3,6 +3,7 @@
  * white, so the gridding pattern reads at a glance, with a colour bar and the counts in the payload.
  */
 import { Checkerboard, type Coverage } from '../analysis/coverage.js';
+import { encodeArray } from './codec.js';
 import type { CoverageView, MimeBundle } from './contract.js';
 import { MIME_TYPE } from './contract.js';
 import { colorOf } from './colormap.js';
@@ -49,7 +50,7 @@ export function coverageBundle(c: Coverage, opts: { name?: string } = {}): MimeB
     ...(opts.name !== undefined && { name: opts.name }),
     mode: c.mode,
     shape: c.shape,
-    counts: c.counts,
+    counts: encodeArray(Float32Array.from(c.counts), c.shape, 'float32') as CoverageView['counts'],
     reached: c.reached,
     total: c.total,
     cmap: 'viridis',

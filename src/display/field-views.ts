@@ -11,7 +11,7 @@ import { ArgumentError, fmtShape } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { colorOf, type RGB } from './colormap.js';
 import { encodeArray } from './codec.js';
-import type { LayerGeometry, MimeBundle, ReceptiveFieldView, TensorView } from './contract.js';
+import type { LayerGeometry, MimeBundle, ReachGrid, ReceptiveFieldView, TensorView } from './contract.js';
 import { MIME_TYPE } from './contract.js';
 import { cellScale, FRAME, MARGIN, Raster } from './raster.js';
 import { blockMean, limitsOf, type SampleLimits } from './sample.js';
@@ -267,7 +267,12 @@ export function receptiveFieldBundle(
     ...(erfMap && { erf: erfView(erfMap, limits) }),
     ...(erf && { erfUnit: erf.unit }),
     units,
-    ...(reach && { reach: { shape: reach.shape, counts: reach.counts } }),
+    ...(reach && {
+      reach: {
+        shape: reach.shape,
+        counts: encodeArray(Float32Array.from(reach.counts), reach.shape, 'float32') as ReachGrid['counts'],
+      },
+    }),
   };
   return {
     'text/plain': sceneText(scene, opts.name),

@@ -81,6 +81,19 @@ describe('the notebook comparison of encoded arrays', () => {
     expect(firstDifference(payload(nudged), payload(a))).toBeNull();
     expect(firstDifference(payload(moved), payload(a))).toMatch(/^\.data\[100\]: /);
   });
+
+  it('compares coverage counts, which carry no shape of their own, exactly', () => {
+    const counts = (values: number[]) => ({
+      version: 2,
+      kind: 'coverage',
+      shape: [2, 3],
+      counts: encodeArray(Float32Array.from(values), [2, 3], 'float32'),
+    });
+    expect(firstDifference(counts([0, 1, 2, 4, 2, 1]), counts([0, 1, 2, 4, 2, 1]))).toBeNull();
+    expect(firstDifference(counts([0, 1, 2, 4, 2, 1]), counts([0, 1, 2, 3, 2, 1]))).toMatch(
+      /^\.counts\.data\[3\]: 4 vs 3/,
+    );
+  });
 });
 
 describe('numbers on pictures', () => {

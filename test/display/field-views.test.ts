@@ -17,6 +17,7 @@ import {
   show,
 } from '../../src/index.js';
 import { payloadOf, pixel, pngOf, valuesOf } from './helpers.js';
+import { decodeArray, type EncodedArray } from '../../src/display/codec.js';
 
 manualSeed(2);
 const ORANGE = [255, 127, 14];
@@ -100,7 +101,8 @@ describe('show.receptiveField', () => {
     expect(p.erfUnit).toEqual([12, 12]);
     expect(p.units).toEqual([[12, 12]]);
     const c = coverage(layers);
-    expect(p.reach).toEqual({ shape: [13, 13], counts: c.counts });
+    expect(p.reach!.shape).toEqual([13, 13]);
+    expect(Array.from(decodeArray('reach', p.reach!.counts as EncodedArray, [13, 13]))).toEqual(c.counts);
     expect((p.erf as TensorView).shape).toEqual([24, 24]);
     expect(Array.from(valuesOf(p.erf as TensorView))).toEqual(Array.from(erf.map.data));
     // An RGB input in [0, 1] stays in colour: 8-bit codes on one scale for its three channels.
@@ -144,7 +146,8 @@ describe('show.coverage', () => {
     const b = c[JUPYTER_DISPLAY]();
     const p = payloadOf<CoverageView>(b);
     expect(p).toMatchObject({ mode: 'gridding', shape: [13, 13], reached: 49, total: 169 });
-    expect(p.counts).toEqual(c.counts);
+    // Counts travel encoded (exact float32, deflated): a JSON array would take a line per number in a notebook.
+    expect(Array.from(decodeArray('counts', p.counts as EncodedArray, [13, 13]))).toEqual(c.counts);
     const png = pngOf(b);
     const s = cellScale(13, 13, 320, 24);
     expect(pixel(png, 4 + 1 * s + 1, 4 + 1)).toEqual([255, 255, 255]);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { clipBox, fieldGeometry, unitBox } from '../../extension/src/field.js';
 import { checkPayload, PayloadError } from '../../extension/src/payload.js';
-import { MIME_TYPE, type LayerSpec, receptiveField, randn, show } from '../../src/index.js';
+import { coverage, MIME_TYPE, type LayerSpec, receptiveField, randn, show } from '../../src/index.js';
 import { DILATED, STEM } from './fixtures.js';
 
 const tensorPayload = () =>
@@ -35,6 +35,19 @@ describe('renderer payload checks', () => {
     expect(c.decoded.precision).toBeCloseTo(step / 2, 6);
     for (const [i, v] of c.decoded.values.entries())
       expect(Math.abs(v - t.data[i]!)).toBeLessThanOrEqual(step / 2 + 1e-6);
+  });
+
+  it('decodes coverage counts, encoded in version 2 and a JSON array in version 1', () => {
+    const c = coverage(DILATED);
+    const p = show.coverage(c)[Symbol.for('Jupyter.display') as never]()[MIME_TYPE] as Record<
+      string,
+      unknown
+    >;
+    const checked = checkPayload(p);
+    expect(checked.kind === 'coverage' && checked.coverage.counts).toEqual(c.counts);
+    const v1 = checkPayload({ ...p, version: 1, counts: c.counts });
+    expect(v1.kind === 'coverage' && v1.coverage.counts).toEqual(c.counts);
+    expect(() => checkPayload({ ...p, shape: [12, 13] })).toThrow(/^counts\.data: holds 676 bytes/);
   });
 
   it('still reads a version 1 payload (raw float32) from notebooks saved before version 2', () => {
