@@ -13,6 +13,7 @@
 import { getBackend } from '../backend/index.js';
 import type { ConvGeometry } from '../backend/contract.js';
 import { ArgumentError, fmtShape, ShapeError } from '../errors.js';
+import { sum } from '../tensor/reduce.js';
 import { pad } from '../tensor/shape.js';
 import { uninitialized } from '../tensor/storage.js';
 import { fromOp, numel, Tensor } from '../tensor/tensor.js';
@@ -209,32 +210,10 @@ function convNd(op: string, nd: number, input: Tensor, weight: Tensor, opts: Con
   return plan.unbatched ? out.reshape(plan.outShape) : out;
 }
 
-/** Σ over batch and positions of the upstream gradient, per output channel. */
+/** Σ over batch and positions of the upstream gradient, per output channel: one backend pass per row of H·W. */
 export function biasGrad(gy: Tensor, k: number): Tensor {
   const n = gy.shape[0]!;
-  const plane = gy.size / (n * k);
-  const gb = new Float32Array(k);
-  const gd = gy.data;
-  for (let b = 0; b < n; b++) {
-    for (let c = 0; c < k; c++) {
-      const off = (b * k + c) * plane;
-      // Four partial sums: one running sum would wait on each add in turn.
-      let a0 = 0;
-      let a1 = 0;
-      let a2 = 0;
-      let a3 = 0;
-      let i = 0;
-      for (; i + 4 <= plane; i += 4) {
-        a0 += gd[off + i]!;
-        a1 += gd[off + i + 1]!;
-        a2 += gd[off + i + 2]!;
-        a3 += gd[off + i + 3]!;
-      }
-      for (; i < plane; i++) a0 += gd[off + i]!;
-      gb[c]! += a0 + a1 + (a2 + a3);
-    }
-  }
-  return new Tensor(gb, [k]);
+  return sum(gy.reshape([n, k, gy.size / (n * k)]), [0, 2]);
 }
 
 /** 1-D convolution: input [N, C, L], weight [K, C/groups, kL]. */
