@@ -411,7 +411,7 @@ export class KernelClient {
 
 /**
  * Kernels started on this machine, each in the notebook's folder. The kernel's stderr is kept (its tail names
- * the cause when it dies), and it is ready to run code when returned.
+ * the cause when it dies). Returned once it answers kernel_info.
  */
 export function localKernels(): KernelSource {
   return {
@@ -420,11 +420,22 @@ export function localKernels(): KernelSource {
       const client = await KernelClient.launch({ cwd, stderr: 'capture' });
       try {
         const info = await client.ready();
-        await client.started();
+        // The engine is waited for before the first cell only: a notebook without code never pays its start-up.
+        let started: Promise<void> | null = null;
+        const engine = () => {
+          started ??= client.started();
+          return started;
+        };
         return {
           info,
-          execute: (code, timeoutMs) => client.execute(code, timeoutMs),
-          evaluate: (expressions, timeoutMs) => client.evaluate(expressions, timeoutMs),
+          execute: async (code, timeoutMs) => {
+            await engine();
+            return client.execute(code, timeoutMs);
+          },
+          evaluate: async (expressions, timeoutMs) => {
+            await engine();
+            return client.evaluate(expressions, timeoutMs);
+          },
           shutdown: () => client.shutdown(),
           kill: async () => client.kill(),
         };

@@ -176,12 +176,14 @@ export async function executeNotebook(
   const timeoutMs = seconds === 0 ? Number.POSITIVE_INFINITY : seconds * 1000;
   let failure: string | undefined;
   let kernelDied = false;
+  let ranCode = false;
   let fromKernel: Record<string, unknown> = {};
   const kernel = await kernels.start(path.dirname(path.resolve(input)));
   try {
     nb.metadata.language_info = kernel.info.language_info;
     for (const [i, cell] of nb.cells.entries()) {
       if (cell.cell_type !== 'code' || source(cell).trim() === '') continue;
+      ranCode = true;
       const run = await kernel.execute(source(cell), timeoutMs);
       cell.execution_count = run.executionCount;
       cell.outputs = run.outputs;
@@ -198,7 +200,8 @@ export async function executeNotebook(
         break;
       }
     }
-    if (!kernelDied) {
+    // A notebook without code leaves nothing to ask about (and need not wait for the engine to start).
+    if (ranCode && !kernelDied) {
       const answer = (await kernel.evaluate({ provenance: PROVENANCE_EXPRESSION }, 30_000)).provenance as
         | { status?: string; data?: Record<string, unknown> }
         | undefined;

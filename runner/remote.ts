@@ -122,7 +122,23 @@ class RemoteKernel implements KernelConnection {
     return r.userExpressions ?? {};
   }
 
+  /**
+   * The engine starts after kernel_info is answered: a silent empty cell before the first one waits for it, so
+   * that cell's time limit does not count the start-up (as for a local kernel).
+   */
+  private engine: Promise<CellRun> | null = null;
+
   private async run(content: Record<string, unknown>, timeoutMs: number): Promise<CellRun> {
+    if (this.engine === null) {
+      this.engine = this.send(executeContent('', { silent: true, stopOnError: false }), START_TIMEOUT_MS);
+      if ((await this.engine).status === 'timeout')
+        this.gone = `kernel did not start running code within ${START_TIMEOUT_MS / 1000} s`;
+    }
+    await this.engine;
+    return this.send(content, timeoutMs);
+  }
+
+  private async send(content: Record<string, unknown>, timeoutMs: number): Promise<CellRun> {
     const collector = new OutputCollector(this.displays);
     if (this.gone) return collector.died('DeadKernelError', this.gone);
     const watch = watchLoss(this.kernel);
@@ -202,16 +218,9 @@ export async function serverKernels(url: string, token: string): Promise<KernelS
       open.add(kernel);
       kernel.disposed.connect(() => open.delete(kernel));
       try {
-        const started = (async () => {
-          const info = await kernel.info;
-          // The engine starts after kernel_info is answered: a silent empty cell waits for it, so the first
-          // cell's time limit does not count the start-up (as for a local kernel).
-          await kernel.requestExecute(executeContent('', { silent: true, stopOnError: false }) as never).done;
-          return info;
-        })();
-        const info = await Promise.race([started, sleep(START_TIMEOUT_MS).then(() => null)]);
+        const info = await Promise.race([kernel.info, sleep(START_TIMEOUT_MS).then(() => null)]);
         if (info === null)
-          throw new Error(`kernel did not start running code within ${START_TIMEOUT_MS / 1000} s`);
+          throw new Error(`kernel did not answer kernel_info within ${START_TIMEOUT_MS / 1000} s`);
         return new RemoteKernel(kernel, info as unknown as Record<string, unknown>);
       } catch (err) {
         await shutDown(kernel);

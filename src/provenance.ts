@@ -4,7 +4,8 @@
  * `convlab run` asks the kernel for this after the last cell (a user expression naming the well-known symbol
  * below) and stores it in the executed notebook's metadata, so a shared result says how it was made.
  */
-import { backendInfo } from './backend/index.js';
+import { getBackend } from './backend/index.js';
+import { currentNativeKernels } from './backend/native.js';
 
 /** Seeds set in order; a loop that reseeds every step is not worth thousands of entries. */
 const MAX_SEEDS = 100;
@@ -37,12 +38,13 @@ export interface Provenance {
 }
 
 export function provenance(): Provenance {
-  const b = backendInfo();
+  // Not backendInfo(): it loads every other backend to say why it is not in use, which a run need not pay.
+  const b = getBackend();
   // node:os through the process, so this module also loads in a browser (where there is no CPU name to give).
   const os = globalThis.process?.getBuiltinModule?.('node:os') as typeof import('node:os') | undefined;
   return {
     backend: b.name,
-    kernels: b.kernels,
+    kernels: b.name === 'native' ? currentNativeKernels() : null,
     threads: b.threads,
     cpu: os?.cpus()[0]?.model.trim() ?? null,
     node: globalThis.process?.versions?.node ?? null,
