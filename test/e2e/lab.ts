@@ -1,11 +1,11 @@
 /**
  * Start-up of the browser test's world: a JupyterLab 4 frontend (built in test/e2e/app) served by Debian's
- * jupyter_server with the prebuilt convlab extension installed in a labextensions folder, and Debian's Chromium
+ * jupyter_server with the prebuilt convlab extension installed by `convlab install --prefix`, and Debian's Chromium
  * driven by playwright-core. Everything lives in one temporary folder and is removed by `stop()`.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,6 +15,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 export const LABEXTENSION = join(ROOT, 'extension/labextension');
 export const STANDALONE = join(ROOT, 'extension/standalone/convlab-render.js');
 const APP = join(ROOT, 'test/e2e/app');
+const CLI = join(ROOT, 'dist/kernel/cli.js');
 const PYTHON = '/usr/bin/python3';
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -67,13 +68,16 @@ async function waitForServer(url: string, server: ChildProcess, log: () => strin
 export async function startLab(): Promise<Lab> {
   const dir = mkdtempSync(join(tmpdir(), 'convlab-e2e-'));
   const dirs = Object.fromEntries(
-    ['labextensions', 'notebooks', 'state', 'runtime', 'data', 'chromium'].map((d) => {
+    ['notebooks', 'state', 'runtime', 'data', 'chromium'].map((d) => {
       mkdirSync(join(dir, d));
       return [d, join(dir, d)];
     }),
   );
-  // Installed the way JupyterLab finds installed extensions: <labextensions>/<package name>/package.json.
-  cpSync(LABEXTENSION, join(dirs.labextensions, 'convlab-jupyterlab'), { recursive: true });
+  // Installed by `convlab install`, as the README's first command does, into a prefix of its own: JupyterLab
+  // then finds <prefix>/share/jupyter/labextensions/<package name>/package.json.
+  const prefix = join(dir, 'prefix');
+  execFileSync(process.execPath, [CLI, 'install', '--prefix', prefix], { stdio: 'pipe' });
+  dirs.labextensions = join(prefix, 'share', 'jupyter', 'labextensions');
   const port = await freePort();
   const token = randomBytes(16).toString('hex');
   let output = '';
