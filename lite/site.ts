@@ -115,6 +115,16 @@ export function writeSite(inputs: string[], out: string): string[] {
     filter: (src) =>
       !src.startsWith(join(dist, 'app')) && !src.endsWith('.map') && !src.endsWith('convlab.js'),
   });
+  // Answers to what the application asks for at start and a server would serve: no settings of prebuilt
+  // extensions, English only.
+  writeFileSync(join(out, 'build/schemas/all_federated.json'), '[]');
+  mkdirSync(join(out, 'api/translations'), { recursive: true });
+  const english = { displayName: 'English', nativeName: 'English' };
+  writeFileSync(
+    join(out, 'api/translations/all.json'),
+    JSON.stringify({ data: { en: english }, message: '' }),
+  );
+  writeFileSync(join(out, 'api/translations/en.json'), JSON.stringify({ data: {}, message: '' }));
   mkdirSync(join(out, 'lab'));
   writeFileSync(join(out, 'lab/index.html'), LAB_PAGE);
   writeFileSync(

@@ -19,6 +19,7 @@ const DISABLED = new Set([
   '@jupyterlab/filebrowser-extension:download',
   '@jupyterlab/filebrowser-extension:share-file',
   '@jupyterlab/notebook-extension:language-server',
+  '@jupyterlab/notebook-extension:toc',
   '@jupyterlab/services-extension:config-section-manager',
   '@jupyterlab/services-extension:connection-status',
   '@jupyterlab/services-extension:default-drive',
@@ -32,6 +33,7 @@ const DISABLED = new Set([
   '@jupyterlab/services-extension:workspace-manager',
   '@jupyterlab/translation:translator',
   '@jupyterlite/application-extension:logo',
+  '@jupyterlite/application-extension:lsp-connection-manager',
   '@jupyterlite/application-extension:notify-commands',
   '@jupyterlite/application-extension:service-worker-manager',
 ]);

@@ -111,3 +111,39 @@ describe('Session', () => {
     expect(session.scope.i).toBe(1000);
   });
 });
+
+describe('console.table', () => {
+  it('draws tables as Node does', async () => {
+    const { Console } = await import('node:console');
+    const { Writable } = await import('node:stream');
+    const node = (...args: unknown[]) => {
+      let text = '';
+      const sink = new Writable({
+        write: (chunk, _enc, done) => {
+          text += String(chunk);
+          done();
+        },
+      });
+      new Console({ stdout: sink, colorMode: false }).table(...(args as [unknown]));
+      return text;
+    };
+    const cases: unknown[][] = [
+      [
+        [
+          { a: 1, b: 'x' },
+          { a: 22, c: [1, 2, 3, 4, 5] },
+        ],
+      ],
+      [[1, 'two', { x: { y: 1 } }]],
+      [{ r1: { a: 1, b: { p: 1, q: 2, r: 3 } }, r2: { a: 2 } }],
+      [[{ model: 'ResNeXt-50 32×4d', 'params (M)': '25.029', paper: '—' }]],
+      [[{ a: 1, b: 2 }], ['b']],
+    ];
+    for (const args of cases) {
+      const { session, out } = kernel();
+      session.scope.args = args;
+      await session.execute('console.table(...args)');
+      expect(out.streams).toEqual([`stdout:${node(...args)}`]);
+    }
+  });
+});

@@ -65,6 +65,47 @@ function base64(bytes: Uint8Array): string {
   return btoa(s);
 }
 
+/** A cell of console.table, as Node formats one: shallow, short arrays, on one line. */
+function tableCell(v: unknown): string {
+  const keys = v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.keys(v).length : 0;
+  return inspect(v, { depth: keys > 2 ? -1 : 0, maxArrayLength: 3, breakLength: Number.POSITIVE_INFINITY });
+}
+
+/**
+ * `console.table` drawn as Node draws it (box characters, left-aligned, an "(index)" column, a "Values" column
+ * for rows that are not objects), so a notebook's stored output reads the same from either kernel.
+ */
+export function table(data: object, only?: string[]): string {
+  const index: string[] = [];
+  const columns: string[] = [];
+  const rows: Map<string, string>[] = [];
+  let values = false;
+  for (const [key, row] of Object.entries(data)) {
+    index.push(key);
+    const cells = new Map<string, string>();
+    if (row !== null && typeof row === 'object') {
+      for (const [col, v] of Object.entries(row)) {
+        if (only !== undefined && !only.includes(col)) continue;
+        if (!columns.includes(col)) columns.push(col);
+        cells.set(col, tableCell(v));
+      }
+    } else {
+      values = true;
+      cells.set('\u0000values', tableCell(row));
+    }
+    rows.push(cells);
+  }
+  const heads = ['(index)', ...(only ?? columns), ...(values ? ['Values'] : [])];
+  const keys = ['', ...(only ?? columns), ...(values ? ['\u0000values'] : [])];
+  const body = rows.map((cells, r) => keys.map((k, c) => (c === 0 ? index[r]! : (cells.get(k) ?? ''))));
+  const widths = heads.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)) + 2);
+  const line = (l: string, m: string, r: string) => l + widths.map((w) => '─'.repeat(w)).join(m) + r;
+  const row = (cells: string[]) => `│${cells.map((t, c) => ` ${t.padEnd(widths[c]! - 1)}`).join('│')}│`;
+  return [line('┌', '┬', '┐'), row(heads), line('├', '┼', '┤'), ...body.map(row), line('└', '┴', '┘')].join(
+    '\n',
+  );
+}
+
 /** How many lines `new Function` puts before the body, measured once (engines differ). */
 let headerLines: number | undefined;
 function functionHeaderLines(): number {
@@ -90,6 +131,11 @@ export class Session {
         host.stream(name, `${formatWithOptions({ depth: 4, maxArrayLength: 100 }, ...args)}\n`);
     this.scope.console = {
       ...console,
+      table: (data: unknown, columns?: string[]) =>
+        host.stream(
+          'stdout',
+          `${typeof data === 'object' && data !== null ? table(data, columns) : plainText(data)}\n`,
+        ),
       log: print('stdout'),
       info: print('stdout'),
       debug: print('stdout'),
