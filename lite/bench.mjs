@@ -33,7 +33,7 @@ for (const f of [
   cpSync(join(wasmDist, f), join(dir, f));
 writeFileSync(
   join(dir, 'tf-entry.js'),
-  "export * as tf from '@tensorflow/tfjs-core';\nexport { setWasmPaths, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';\n",
+  "import '@tensorflow/tfjs-core/dist/register_all_gradients';\nexport * as tf from '@tensorflow/tfjs-core';\nexport { setWasmPaths, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';\n",
 );
 await esbuild.build({
   entryPoints: [join(dir, 'tf-entry.js')],
@@ -80,8 +80,8 @@ setWasmPaths(new URL('./', import.meta.url).href);
 await tf.setBackend('wasm');
 await tf.ready();
 out.tfjs = { backend: tf.getBackend(), threads: tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? 'multi' : 1, version: tf.version_core };
-const tx = tf.tensor4d(x.data, [1, 64, 56, 56]).transpose([0, 2, 3, 1]);
-const tw = tf.tensor4d(w.data, [64, 64, 3, 3]).transpose([2, 3, 1, 0]);
+const tx = tf.transpose(tf.tensor4d(x.data, [1, 64, 56, 56]), [0, 2, 3, 1]);
+const tw = tf.transpose(tf.tensor4d(w.data, [64, 64, 3, 3]), [2, 3, 1, 0]);
 out.tfjs.caseA = time(() => { tf.tidy(() => tf.conv2d(tx, tw, 1, 'same').dataSync()); });
 try {
   const v = (shape) => tf.variable(tf.randomNormal(shape, 0, 0.1));
@@ -89,9 +89,9 @@ try {
   const optimizer = tf.train.adam(1e-3);
   const tx2 = tf.randomNormal([64, 28, 28, 1]);
   const ty = tf.oneHot(tf.tensor1d(yb.data, 'int32'), 10);
-  const bn = (t) => { const m = tf.moments(t, [0, 1, 2]); return t.sub(m.mean).div(m.variance.add(1e-5).sqrt()); };
+  const bn = (t) => { const m = tf.moments(t, [0, 1, 2]); return tf.div(tf.sub(t, m.mean), tf.sqrt(tf.add(m.variance, 1e-5))); };
   const block = (t, k) => tf.maxPool(tf.relu(bn(tf.conv2d(t, k, 1, 'same'))), 2, 2, 'valid');
-  const loss = () => tf.losses.softmaxCrossEntropy(ty, block(block(tx2, p.c1), p.c2).reshape([64, 1568]).matMul(p.fc));
+  const loss = () => tf.losses.softmaxCrossEntropy(ty, tf.matMul(tf.reshape(block(block(tx2, p.c1), p.c2), [64, 1568]), p.fc));
   out.tfjs.trainStep = time(() => { tf.tidy(() => optimizer.minimize(loss, true).dataSync()); });
 } catch (e) {
   out.tfjs.trainStep = 'fails: ' + (e.message ?? String(e)).split('\\n')[0];
