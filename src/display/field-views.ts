@@ -16,7 +16,7 @@ import { MIME_TYPE } from './contract.js';
 import { cellScale, FRAME, MARGIN, Raster } from './raster.js';
 import { blockMean, limitsOf, type SampleLimits } from './sample.js';
 import { dtypeFor } from './views.js';
-import { fmt, summarize } from './stats.js';
+import { fmt, type Summary, summarize } from './stats.js';
 
 export interface ReceptiveFieldDisplayOptions extends SampleLimits {
   name?: string;
@@ -41,8 +41,19 @@ function geometry(row: FieldRow): LayerGeometry {
   return { name, kernel, stride, padding, dilation, jump, size, start };
 }
 
-/** The input as a payload: an RGB image in [0, 1] stays in colour, anything else becomes an HW map (its mean). */
-function inputView(input: Tensor | undefined, shape: Pair, limits: Required<SampleLimits>): TensorView {
+/** The input as displayed: RGB in [0, 1] or one mean map, block-averaged by `f` to fit the cap. */
+interface SampledInput {
+  given: boolean;
+  /** [c, ⌈h/f⌉, ⌈w/f⌉] values, c = 3 for RGB, 1 otherwise. */
+  maps: Float32Array;
+  c: number;
+  f: number;
+  stats: Summary;
+  note?: string;
+}
+
+/** An RGB image in [0, 1] stays in colour, anything else becomes an HW map (its mean); both fit the cap. */
+function sampleInput(input: Tensor | undefined, shape: Pair, limits: Required<SampleLimits>): SampledInput {
   let x = input;
   if (x && x.ndim === 4) x = new Tensor(x.data.subarray(0, x.size / x.shape[0]!), x.shape.slice(1));
   const [h, w] = shape;
@@ -69,6 +80,11 @@ function inputView(input: Tensor | undefined, shape: Pair, limits: Required<Samp
     maps = blockMean(maps, c, h, w, f);
     note = [note, `down-sampled ${f}× for display`].filter(Boolean).join('; ');
   }
+  return { given: x !== undefined, maps, c, f, stats, ...(note && { note }) };
+}
+
+/** The input as a payload. */
+function inputView({ maps, c, f, stats, note }: SampledInput, [h, w]: Pair): TensorView {
   const plane = [Math.ceil(h / f), Math.ceil(w / f)];
   const outShape = c === 3 ? [3, ...plane] : plane;
   return {
@@ -107,27 +123,22 @@ function erfView(map: Tensor, limits: Required<SampleLimits>): TensorView {
   };
 }
 
-/** The input picture under the overlay, one cell per `s` pixels. */
-function drawInput(r: Raster, input: Tensor | undefined, h: number, w: number, s: number): void {
-  if (!input) return;
-  const x =
-    input.ndim === 4
-      ? new Tensor(input.data.subarray(0, input.size / input.shape[0]!), input.shape.slice(1))
-      : input;
-  const c = x.ndim === 3 ? x.shape[0]! : 1;
-  const plane = h * w;
-  const stats = summarize(x.data);
-  const rgb = (c === 3 || c === 4) && stats.min >= 0 && stats.max <= 1;
+/**
+ * The input picture under the overlay, one input cell per `s` pixels, from the same sampled values the payload
+ * carries: the picture shows what the interactive view shows, and a down-sampled photo costs a notebook less.
+ */
+function drawInput(r: Raster, input: SampledInput, h: number, w: number, s: number): void {
+  if (!input.given) return;
+  const { maps, c, f, stats } = input;
+  const ow = Math.ceil(w / f);
+  const plane = Math.ceil(h / f) * ow;
   for (let i = 0; i < h; i++) {
     for (let j = 0; j < w; j++) {
-      const p = i * w + j;
-      let colour: RGB;
-      if (rgb) colour = [0, 1, 2].map((k) => Math.round(x.data[k * plane + p]! * 255)) as RGB;
-      else {
-        let v = 0;
-        for (let k = 0; k < c; k++) v += x.data[k * plane + p]! / c;
-        colour = colorOf('gray', v, stats.min, stats.max);
-      }
+      const p = Math.floor(i / f) * ow + Math.floor(j / f);
+      const colour: RGB =
+        c === 3
+          ? ([0, 1, 2].map((k) => Math.round(maps[k * plane + p]! * 255)) as RGB)
+          : colorOf('gray', maps[p]!, stats.min, stats.max);
       r.fillRect(MARGIN + j * s, MARGIN + i * s, s, s, colour);
     }
   }
@@ -183,8 +194,8 @@ function resolveScene(fn: string, rf: ReceptiveField, opts: ReceptiveFieldDispla
 }
 
 /** The picture: input, ERF heat, reach marks and boxes, one input cell per `s` pixels. */
-function drawScene(scene: Scene): Raster {
-  const { field, inputSize, input, erfMap, units, reach } = scene;
+function drawScene(scene: Scene, input: SampledInput): Raster {
+  const { field, inputSize, erfMap, units, reach } = scene;
   const [h, w] = inputSize;
   const s = cellScale(w, h, 256, 16);
   const r = new Raster(w * s + 2 * MARGIN, h * s + 2 * MARGIN);
@@ -256,11 +267,12 @@ export function receptiveFieldBundle(
   const limits = limitsOf(fn, opts);
   const scene = resolveScene(fn, rf, opts);
   const { field, inputSize, output, input, erfMap, erf, units, reach } = scene;
+  const sampled = sampleInput(input, inputSize, limits);
   const payload: ReceptiveFieldView = {
     version: 2,
     kind: 'receptive-field',
     ...(opts.name !== undefined && { name: opts.name }),
-    input: inputView(input, inputSize, limits),
+    input: inputView(sampled, inputSize),
     inputShape: inputSize,
     output: { shape: output },
     layers: field.layers.map(geometry),
@@ -276,7 +288,7 @@ export function receptiveFieldBundle(
   };
   return {
     'text/plain': sceneText(scene, opts.name),
-    'image/png': drawScene(scene).toPngBase64(),
+    'image/png': drawScene(scene, sampled).toPngBase64(),
     [MIME_TYPE]: payload,
   };
 }

@@ -73,6 +73,20 @@ describe('show.receptiveField', () => {
     expect(b['text/plain']).toMatch(/conv2 +3 +1 +1 +1 +4 +19 +0/);
   });
 
+  it('draws the input of its picture from the values the payload carries', () => {
+    const input = rand([3, 16, 16]);
+    const b = show.receptiveField(receptiveField(stack), { input, maxElements: 3 * 8 * 8 }).bundle;
+    const view = payloadOf<ReceptiveFieldView>(b).input as TensorView;
+    expect(view).toMatchObject({ shape: [3, 8, 8], sourceShape: [3, 16, 16], dtype: 'float32' });
+    const values = valuesOf(view);
+    const png = pngOf(b);
+    const s = cellScale(16, 16, 256, 16);
+    // Input cells [4, 6] and [5, 7] share sampled cell [2, 3]: one colour, the payload's.
+    const want = [0, 1, 2].map((c) => Math.round(values[c * 64 + 2 * 8 + 3]! * 255));
+    expect(pixel(png, 4 + 6 * s + 1, 4 + 4 * s + 1)).toEqual(want);
+    expect(pixel(png, 4 + 7 * s + 1, 4 + 5 * s + 1)).toEqual(want);
+  });
+
   it('takes a model and defaults to the centre unit on a blank grid', () => {
     const model = new Sequential(new Conv2d(1, 2, 3), new ReLU(), new Conv2d(2, 2, 3));
     const p = payloadOf<ReceptiveFieldView>(show.receptiveField(model).bundle);
