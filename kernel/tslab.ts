@@ -16,6 +16,7 @@ import path from 'node:path';
 import vm from 'node:vm';
 import { transpileFirstCell } from './first-cell.js';
 import { installOverlay, type OverlayTargets } from './overlay.js';
+import { type Expanded, expandShorthands } from './shorthand.js';
 
 const require = createRequire(import.meta.url);
 
@@ -181,11 +182,12 @@ export function typescriptVersion(): string {
   return (require('@tslab/typescript-for-tslab/package.json') as { version: string }).version;
 }
 
-function toDiagnostic(d: ConvertResult['diagnostics'][number]): Diagnostic {
+function toDiagnostic(d: ConvertResult['diagnostics'][number], cell?: Expanded): Diagnostic {
+  const inCell = d.fileName === undefined && cell !== undefined;
   return {
     file: d.fileName,
     line: d.start.line + 1,
-    column: d.start.character + 1,
+    column: (inCell ? cell.toCell(d.start.line, d.start.character) : d.start.character) + 1,
     message: d.messageText,
     code: d.code,
   };
@@ -368,7 +370,9 @@ export async function createTsRepl(o: TsReplOptions): Promise<TsRepl> {
     firstCell = null;
     const c = node().convert('', src);
     if (c.diagnostics.length > 0) {
-      const lines = c.diagnostics.map(toDiagnostic).map((d) => `  ${d.line}:${d.column} ${d.message}`);
+      const lines = c.diagnostics
+        .map((d) => toDiagnostic(d))
+        .map((d) => `  ${d.line}:${d.column} ${d.message}`);
       notice =
         `The first cell ran before the type checker was ready; checking it now found:\n${lines.join('\n')}\n` +
         'Its bindings stay defined but are not typed for later cells: fix it and run it again.';
@@ -380,7 +384,9 @@ export async function createTsRepl(o: TsReplOptions): Promise<TsRepl> {
   async function execute(src: string, opts: { checked?: boolean } = {}): Promise<Outcome> {
     const meta = getCodeMetadata(src);
     if (meta.module) {
-      const diagnostics = converter(src).addModule(meta.module, src, meta).map(toDiagnostic);
+      const diagnostics = converter(src)
+        .addModule(meta.module, src, meta)
+        .map((d) => toDiagnostic(d));
       return diagnostics.length ? { kind: 'diagnostics', diagnostics } : { kind: 'ok' };
     }
     if (meta.mode === 'browser') return { kind: 'ok' };
@@ -391,13 +397,19 @@ export async function createTsRepl(o: TsReplOptions): Promise<TsRepl> {
       console.error(notice);
       notice = null;
     }
-    const c: ConvertResult = fast ? { ...fast, diagnostics: [] } : node().convert(prevDecl, src);
+    let cell: Expanded | undefined;
+    let c: ConvertResult;
+    if (fast) c = { ...fast, diagnostics: [] };
+    else {
+      cell = expandShorthands(ts, src);
+      c = node().convert(prevDecl, cell.text);
+    }
     for (const s of c.sideOutputs ?? []) {
       sideModules.delete(s.path);
       sideOutputs.set(s.path, s.data);
     }
     if (c.diagnostics.length > 0)
-      return { kind: 'diagnostics', diagnostics: c.diagnostics.map(toDiagnostic) };
+      return { kind: 'diagnostics', diagnostics: c.diagnostics.map((d) => toDiagnostic(d, cell)) };
     if (!c.output) {
       if (fast) firstCell = { src, unreached: new Set() };
       else prevDecl = c.declOutput ?? '';
