@@ -24,6 +24,7 @@ export interface DigitsRun {
   accuracy: number;
   /** Wall-clock seconds of the training steps (evaluation excluded). */
   seconds: number;
+  /** The trained model, left in evaluation mode. */
   model: Module;
 }
 
