@@ -31,6 +31,11 @@ function count(v: string | undefined): number | undefined {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const options = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (command !== undefined && (options.includes('--help') || options.includes('-h'))) {
+    console.log(USAGE);
+    return 0;
+  }
   switch (command) {
     case 'kernel': {
       const { values } = parseArgs({

@@ -62,3 +62,15 @@ describe('convlab install / uninstall / doctor', () => {
     expect(k.stderr).toContain('convlab kernel: --connection-file is required');
   });
 });
+
+describe('convlab --help', () => {
+  it.each([['run'], ['verify'], ['install'], ['lite']])(
+    '`convlab %s --help` prints the usage and succeeds',
+    (cmd) => {
+      const r = cli([cmd, '--help']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^usage:\n {2}convlab kernel/);
+      expect(r.stdout).toContain('convlab run NOTEBOOK|DIR…');
+    },
+  );
+});
