@@ -16,14 +16,29 @@ export function noteSeed(seed: number): void {
   if (seeds.length < MAX_SEEDS) seeds.push(seed);
 }
 
-/** A loader's `readFileSync`, noting the file's absolute path and SHA-256. Node only, as the loaders are. */
+/**
+ * A loader's `readFileSync`, noting the file and its SHA-256. Node only, as the loaders are. The file is named
+ * so that the record means the same on another machine: `convlab/…` inside this package (its bundled data),
+ * relative to the working folder (the notebook's, in a kernel) inside that, absolute only elsewhere.
+ */
 export function readDataFile(path: string): Buffer {
   const proc = globalThis.process;
   const fs = proc.getBuiltinModule('node:fs') as typeof import('node:fs');
   const bytes = fs.readFileSync(path);
   const { createHash } = proc.getBuiltinModule('node:crypto') as typeof import('node:crypto');
-  const { resolve } = proc.getBuiltinModule('node:path') as typeof import('node:path');
-  dataFiles[resolve(path)] = createHash('sha256').update(bytes).digest('hex');
+  const p = proc.getBuiltinModule('node:path') as typeof import('node:path');
+  const { fileURLToPath } = proc.getBuiltinModule('node:url') as typeof import('node:url');
+  const file = p.resolve(path);
+  const within = (root: string) => {
+    const rel = p.relative(root, file);
+    return rel.startsWith('..') || p.isAbsolute(rel) ? null : rel.split(p.sep).join('/');
+  };
+  // The package root: the nearest folder above this module with a package.json (dist/src/ or src/ to the root).
+  let root = p.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(p.join(root, 'package.json')) && p.dirname(root) !== root) root = p.dirname(root);
+  const inPackage = within(root);
+  const name = inPackage !== null ? `convlab/${inPackage}` : (within(proc.cwd()) ?? file);
+  dataFiles[name] = createHash('sha256').update(bytes).digest('hex');
   return bytes;
 }
 

@@ -7,8 +7,10 @@ import { describe, expect, it, vi } from 'vitest';
 import { resultsHtml } from '../../runner/html.js';
 import { recordsOf } from '../../runner/notebook.js';
 import { parseSweeps, resultsCsv, type SweepRun, scalarNames, sweepPoints } from '../../runner/sweep.js';
-import { manualSeed, RECORD_MIME, record } from '../../src/index.js';
+import { manualSeed, RECORD_MIME, record, sampleImage } from '../../src/index.js';
 import { provenance, readDataFile } from '../../src/provenance.js';
+
+const ROOT_DIR = path.resolve(import.meta.dirname, '../..');
 
 const run = (
   label: string,
@@ -130,5 +132,15 @@ describe('provenance', () => {
     expect(p.seeds.at(-1)).toBe(1234);
     expect(p.dataFiles[file]).toBe(createHash('sha256').update(readFileSync(file)).digest('hex'));
     expect(p.node).toBe(process.versions.node);
+  });
+
+  it('names bundled data by its place in the package, so the record reads the same on any machine', () => {
+    sampleImage('camera');
+    const key = 'convlab/data/images/camera.png';
+    expect(provenance().dataFiles[key]).toBe(
+      createHash('sha256')
+        .update(readFileSync(path.join(ROOT_DIR, 'data/images/camera.png')))
+        .digest('hex'),
+    );
   });
 });
