@@ -7,7 +7,14 @@ import { fetchDataSync } from './data.js';
 
 export const PACKAGE_ROOT = '/convlab';
 const DATA = `${PACKAGE_ROOT}/data`;
-const DIRS = new Set([PACKAGE_ROOT, DATA, `${DATA}/images`, `${DATA}/digits`]);
+// The package root holds a package.json, as in Node, so code that looks for the root finds /convlab.
+const DIRS = new Set([
+  PACKAGE_ROOT,
+  `${PACKAGE_ROOT}/package.json`,
+  DATA,
+  `${DATA}/images`,
+  `${DATA}/digits`,
+]);
 
 function noDisk(fn: string, path: unknown): Error {
   return new Error(

@@ -18,4 +18,19 @@ export function resolve(...parts: string[]): string {
   return join(...parts);
 }
 
-export default { join, dirname, resolve };
+export const sep = '/';
+
+export function isAbsolute(path: string): boolean {
+  return path.startsWith('/');
+}
+
+/** The path from `from` to `to`, both taken from the root as `resolve` does. */
+export function relative(from: string, to: string): string {
+  const a = join(from).split('/').filter(Boolean);
+  const b = join(to).split('/').filter(Boolean);
+  let common = 0;
+  while (common < a.length && common < b.length && a[common] === b[common]) common++;
+  return [...a.slice(common).map(() => '..'), ...b.slice(common)].join('/');
+}
+
+export default { join, dirname, resolve, relative, isAbsolute, sep };

@@ -13,6 +13,8 @@ const builtins: Record<string, unknown> = { crypto, fs, module, path, url };
 
 export const browserProcess = {
   env: {} as Record<string, string | undefined>,
+  /** A page has no working folder; the root of the virtual file system stands for it. */
+  cwd: () => '/',
   getBuiltinModule(name: string): unknown {
     return builtins[name.replace(/^node:/, '')];
   },
