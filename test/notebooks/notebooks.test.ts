@@ -44,6 +44,22 @@ describe('notebooks', () => {
       ).toEqual(cells.map((_, i) => i + 1));
     }
   });
+  it('link to notebooks that exist, and every tutorial ends with its paper and its neighbours', () => {
+    for (const name of names) {
+      const cells = read(path.join(NOTEBOOKS, name)).cells as {
+        cell_type: string;
+        source: string | string[];
+      }[];
+      const markdown = cells.filter((c) => c.cell_type === 'markdown').map((c) => [c.source].flat().join(''));
+      for (const [, target] of markdown.join('\n').matchAll(/\]\(([^)\s]+\.ipynb)\)/g))
+        expect(names, `${name} links to ${target}`).toContain(target);
+      if (/^\d\d-/.test(name) && name !== '00-tour.ipynb') {
+        const last = markdown.at(-1) ?? '';
+        expect(last, name).toMatch(/^## Read further\n[\s\S]*- Paper: \[[^\]]+\]\(https?:\/\/[^)]+\)/);
+        expect(last, name).toMatch(/Previous: \[[^\]]+\]\([^)]+\.ipynb\) · Next: /);
+      }
+    }
+  });
   it('are stored without warnings: nothing a run printed on stderr (the comparison below ignores backend notices)', () => {
     for (const name of names) {
       const cells = read(path.join(NOTEBOOKS, name)).cells as {
