@@ -1,34 +1,7 @@
+import { colorTable, NON_FINITE } from '../../src/display/colormap';
 import type { Colormap } from '../../src/display/contract';
 
-/**
- * Colour look-up tables of 256 RGBA entries. Viridis is interpolated from nine stops of matplotlib's table (close to
- * the full table at display precision); diverging runs blue, near-white at 0, red, so signed data reads at a glance.
- */
-const STOPS: Record<Colormap, [number, number, number][]> = {
-  viridis: [
-    [68, 1, 84],
-    [71, 44, 122],
-    [59, 81, 139],
-    [44, 113, 142],
-    [33, 144, 141],
-    [39, 173, 129],
-    [92, 200, 99],
-    [170, 220, 50],
-    [253, 231, 37],
-  ],
-  gray: [
-    [0, 0, 0],
-    [255, 255, 255],
-  ],
-  diverging: [
-    [59, 76, 192],
-    [141, 176, 254],
-    [242, 242, 242],
-    [244, 154, 123],
-    [180, 4, 38],
-  ],
-};
-
+/** The library's colour maps (src/display/colormap.ts) as RGBA tables for canvas ImageData. */
 const cache = new Map<Colormap, Uint8ClampedArray>();
 
 export function isColormap(name: unknown): name is Colormap {
@@ -38,14 +11,10 @@ export function isColormap(name: unknown): name is Colormap {
 export function lut(cmap: Colormap): Uint8ClampedArray {
   const hit = cache.get(cmap);
   if (hit) return hit;
-  const stops = STOPS[cmap];
+  const rgb = colorTable(cmap);
   const table = new Uint8ClampedArray(256 * 4);
   for (let i = 0; i < 256; i++) {
-    const t = (i / 255) * (stops.length - 1);
-    const k = Math.min(Math.floor(t), stops.length - 2);
-    const f = t - k;
-    for (let ch = 0; ch < 3; ch++)
-      table[i * 4 + ch] = Math.round(stops[k][ch] * (1 - f) + stops[k + 1][ch] * f);
+    for (let ch = 0; ch < 3; ch++) table[i * 4 + ch] = rgb[i * 3 + ch]!;
     table[i * 4 + 3] = 255;
   }
   cache.set(cmap, table);
@@ -70,7 +39,7 @@ export function scaleRange(
 /**
  * Paints `h*w` values starting at `offset` into `img` at (x0, y0), each value as a `zoom`×`zoom` block. The hot
  * loop of every renderer: one multiply and a table read per value, no allocation, so a 256×56×56 stack paints in a
- * few milliseconds. Values that are NaN show as a neutral grey rather than as the low end of the scale.
+ * few milliseconds. NaN and ±Infinity show in the library's non-finite colour, never as an end of the scale.
  */
 export function paint(
   img: ImageData,
@@ -95,10 +64,10 @@ export function paint(
       const v = values[s];
       let k = (v - lo) * scale;
       k = k < 0 ? 0 : k > 255 ? 255 : k | 0;
-      const nan = Number.isNaN(v);
-      const r = nan ? 128 : table[k * 4];
-      const g = nan ? 128 : table[k * 4 + 1];
-      const b = nan ? 128 : table[k * 4 + 2];
+      const bad = !Number.isFinite(v);
+      const r = bad ? NON_FINITE[0] : table[k * 4];
+      const g = bad ? NON_FINITE[1] : table[k * 4 + 1];
+      const b = bad ? NON_FINITE[2] : table[k * 4 + 2];
       for (let a = 0; a < zoom; a++) {
         let o = row + a * stride + j * zoom * 4;
         for (let c = 0; c < zoom; c++, o += 4) {

@@ -1,5 +1,6 @@
 /**
- * Colour maps for the library's PNG renderings, as anchor colours interpolated linearly in sRGB:
+ * Colour maps of every convlab picture: the library's PNG renderings and the extension's canvases read the same
+ * tables (extension/src/colormap.ts imports this module), as anchor colours interpolated linearly in sRGB:
  * viridis (matplotlib's perceptually uniform map, sampled at 11 even stops), gray, and a diverging blue–white–red
  * map (ColorBrewer RdBu, reversed) whose white sits at the middle of a range symmetric about 0.
  */
@@ -36,7 +37,8 @@ export const NON_FINITE: RGB = [255, 0, 255];
 /** 256-entry lookup tables, built once per map. */
 const tables = new Map<Colormap, Uint8Array>();
 
-function table(cmap: Colormap): Uint8Array {
+/** The map's 256 colours as RGB triples (entry i is the colour of t = i / 255); shared, not to be written. */
+export function colorTable(cmap: Colormap): Uint8Array {
   let t = tables.get(cmap);
   if (t) return t;
   const anchors = ANCHORS[cmap];
@@ -56,7 +58,7 @@ function table(cmap: Colormap): Uint8Array {
 export function colorAt(cmap: Colormap, t: number): RGB {
   if (!Number.isFinite(t)) return NON_FINITE;
   const i = Math.round(Math.min(1, Math.max(0, t)) * 255);
-  const lut = table(cmap);
+  const lut = colorTable(cmap);
   return [lut[i * 3]!, lut[i * 3 + 1]!, lut[i * 3 + 2]!];
 }
 
