@@ -375,3 +375,6 @@ export { RECORD_MIME, type RecordValue, record } from './record.js';
 
 // A browser host supplies the WASM module bytes before selecting the wasm backend
 export { initWasmBackend } from './backend/index.js';
+
+// Exercises in the notebooks: one line says whether the reader's answer is right
+export { type Answer, type CheckOptions, checkAnswer } from './exercise.js';
