@@ -9,6 +9,7 @@ import { GhostModule } from '../nn/ghost.js';
 import {
   AdaptiveAvgPool2d,
   BatchNorm2d,
+  convBnForward,
   Dropout,
   Flatten,
   Identity,
@@ -80,7 +81,7 @@ export class GhostBottleneck extends Module {
   forward(x: Tensor): Tensor {
     return disposeIntermediates(() => {
       let y = this.ghost1.forward(x);
-      if (this.convDw !== null && this.bnDw !== null) y = this.bnDw.forward(this.convDw.forward(y));
+      if (this.convDw !== null && this.bnDw !== null) y = convBnForward(this.convDw, this.bnDw, y);
       if (this.se !== null) y = this.se.forward(y);
       y = this.ghost2.forward(y);
       return add(y, this.shortcut.forward(x));
@@ -147,7 +148,7 @@ export class GhostNet extends Module {
 
   forward(x: Tensor): Tensor {
     return disposeIntermediates(() => {
-      let y = this.act1.forward(this.bn1.forward(this.convStem.forward(x)));
+      let y = convBnForward(this.convStem, this.bn1, x, this.act1);
       y = this.convLast.forward(this.blocks.forward(y));
       y = this.act2.forward(this.convHead.forward(this.globalPool.forward(y)));
       return this.classifier.forward(this.dropout.forward(this.flatten.forward(y)));

@@ -8,6 +8,7 @@ import { Conv2d, type ConvLayerOptions } from '../nn/conv.js';
 import {
   AdaptiveAvgPool2d,
   BatchNorm2d,
+  convBnForward,
   Flatten,
   Linear,
   MaxPool2d,
@@ -15,7 +16,8 @@ import {
   Sequential,
 } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
-import { add, relu } from '../tensor/elementwise.js';
+import { reluOfFresh } from '../nn/stage.js';
+import { add } from '../tensor/elementwise.js';
 import { disposeIntermediates, type Tensor } from '../tensor/tensor.js';
 
 /** 1×1 → 3×3 (grouped, strided) → 1×1 with expansion 4, and a projection shortcut when shapes change. */
@@ -56,10 +58,10 @@ export class Bottleneck extends Module {
 
   forward(x: Tensor): Tensor {
     return disposeIntermediates(() => {
-      let y = relu(this.bn1.forward(this.conv1.forward(x)));
-      y = relu(this.bn2.forward(this.conv2.forward(y)));
-      y = this.bn3.forward(this.conv3.forward(y));
-      return relu(add(y, this.downsample === null ? x : this.downsample.forward(x)));
+      let y = convBnForward(this.conv1, this.bn1, x, true);
+      y = convBnForward(this.conv2, this.bn2, y, true);
+      y = convBnForward(this.conv3, this.bn3, y);
+      return reluOfFresh(add(y, this.downsample === null ? x : this.downsample.forward(x)));
     });
   }
 }
@@ -109,7 +111,7 @@ export class ResNet extends Module {
 
   forward(x: Tensor): Tensor {
     return disposeIntermediates(() => {
-      let y = this.maxpool.forward(this.relu.forward(this.bn1.forward(this.conv1.forward(x))));
+      let y = this.maxpool.forward(convBnForward(this.conv1, this.bn1, x, this.relu));
       for (const stage of [this.layer1, this.layer2, this.layer3, this.layer4]) y = stage.forward(y);
       return this.fc.forward(this.flatten.forward(this.avgpool.forward(y)));
     });

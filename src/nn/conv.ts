@@ -6,10 +6,11 @@ import { ArgumentError } from '../errors.js';
 import { type IntOrTuple, ntuple, type Padding, type PaddingMode } from '../ops/args.js';
 import { conv1d, conv2d, conv3d, convCost } from '../ops/conv.js';
 import { convTranspose1d, convTranspose2d, convTranspose3d, convTransposeCost } from '../ops/transposed.js';
+import { getBackend } from '../backend/index.js';
 import type { Generator } from '../tensor/random.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { bumpVersion, Tensor } from '../tensor/tensor.js';
 import { convParameters } from './init.js';
-import { Module } from './module.js';
+import { Module, modeSwitchCount } from './module.js';
 
 export interface ConvLayerOptions {
   stride?: IntOrTuple;
@@ -116,12 +117,93 @@ export class Conv1d extends ConvNd {
   }
 }
 
+/** What folding a batch norm (in eval mode) into the convolution before it reads: BatchNorm2d has these fields. */
+export interface FoldableNorm {
+  weight: Tensor | null;
+  bias: Tensor | null;
+  runningMean: Tensor;
+  runningVar: Tensor;
+  readonly eps: number;
+}
+
+/** A folded weight and bias, and what they were computed from (each tensor with its version). */
+interface Folded {
+  norm: FoldableNorm;
+  eps: number;
+  sources: (Tensor | null)[];
+  versions: number[];
+  modeSwitches: number;
+  weight: Tensor;
+  bias: Tensor;
+}
+
 export class Conv2d extends ConvNd {
+  /** The weights of the last batch norm folded into this convolution (a private field: not state, not a child). */
+  #folded: Folded | null = null;
+
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, opts: ConvLayerOptions = {}) {
     super(2, inChannels, outChannels, kernelSize, opts);
   }
+
   forward(x: Tensor): Tensor {
+    // Training changes the weights every step: a folded copy kept from an earlier eval is only memory.
+    if (this.training) this.#folded = null;
     return conv2d(x, this.weight, this.options());
+  }
+
+  /**
+   * norm(conv(x)) (then ReLU when `relu`) in one convolution, for a batch norm in eval mode: its affine map folds
+   * into the weight and bias, w' = w·γ/√(var + ε) per output channel, b' = (b − mean)·γ/√(var + ε) + β, as PyTorch's
+   * fuse_conv_bn_eval. The folded tensors are cached and recomputed when any tensor they come from changes
+   * version (an optimizer step, a state-dict load, training statistics) or a module switches mode. The ReLU runs
+   * in place on the convolution's fresh output. Not differentiable with respect to the norm: callers use it only
+   * where no gradient is recorded (`convBnForward` in layers.ts decides).
+   */
+  forwardFolded(x: Tensor, norm: FoldableNorm, relu = false): Tensor {
+    const { weight, bias } = this.foldedWith(norm);
+    const y = conv2d(x, weight, { ...this.options(), bias });
+    if (relu) {
+      getBackend().unary('relu', y.data, y.data, 0, 0);
+      bumpVersion(y);
+    }
+    return y;
+  }
+
+  /** The weight and bias of this convolution with norm folded in (cached; see forwardFolded). */
+  foldedWith(norm: FoldableNorm): { weight: Tensor; bias: Tensor } {
+    const sources = [this.weight, this.bias, norm.weight, norm.bias, norm.runningMean, norm.runningVar];
+    const f = this.#folded;
+    if (
+      f !== null &&
+      f.norm === norm &&
+      f.eps === norm.eps &&
+      f.modeSwitches === modeSwitchCount() &&
+      sources.every((t, i) => t === f.sources[i] && (t?._version ?? 0) === f.versions[i])
+    )
+      return f;
+    const [k] = this.weight.shape as [number];
+    const perK = this.weight.size / k;
+    const w = this.weight.data;
+    const mean = norm.runningMean.data;
+    const variance = norm.runningVar.data;
+    const fw = new Float32Array(w.length);
+    const fb = new Float32Array(k);
+    for (let o = 0; o < k; o++) {
+      const scale = (norm.weight?.data[o] ?? 1) / Math.sqrt(variance[o]! + norm.eps);
+      for (let i = o * perK; i < (o + 1) * perK; i++) fw[i] = w[i]! * scale;
+      fb[o] = ((this.bias?.data[o] ?? 0) - mean[o]!) * scale + (norm.bias?.data[o] ?? 0);
+    }
+    const folded: Folded = {
+      norm,
+      eps: norm.eps,
+      sources,
+      versions: sources.map((t) => t?._version ?? 0),
+      modeSwitches: modeSwitchCount(),
+      weight: new Tensor(fw, this.weight.shape),
+      bias: new Tensor(fb, [k]),
+    };
+    this.#folded = folded;
+    return folded;
   }
 }
 

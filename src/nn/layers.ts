@@ -12,10 +12,11 @@ import {
 } from '../ops/pool.js';
 import * as E from '../tensor/elementwise.js';
 import { linear } from '../tensor/linalg.js';
-import { defaultGenerator, type Generator } from '../tensor/random.js';
+import { defaultGenerator, Generator } from '../tensor/random.js';
 import { softmax } from '../tensor/reduce.js';
 import { flatten } from '../tensor/shape.js';
-import { disposeIntermediates, Tensor } from '../tensor/tensor.js';
+import { bumpVersion, disposeIntermediates, isGradEnabled, Tensor } from '../tensor/tensor.js';
+import { Conv2d } from './conv.js';
 import { constantParameter, uniformParameter } from './init.js';
 import { Module } from './module.js';
 
@@ -116,7 +117,10 @@ abstract class BatchNormBase extends Module {
       this.opts.momentum ?? 0.1,
       this.eps,
     );
-    if (this.training) this.numBatchesTracked.data[0]! += 1;
+    if (this.training) {
+      this.numBatchesTracked.data[0]! += 1;
+      bumpVersion(this.numBatchesTracked);
+    }
     return y;
   }
 
@@ -293,7 +297,91 @@ export class Dropout extends Module {
   }
 }
 
-/** Runs its layers in order; children are named "0", "1", … as in PyTorch, so state dicts match. */
+/**
+ * Whether conv → bn (→ relu) may run as one folded convolution (`Conv2d.forwardFolded`): both in eval mode, the
+ * layers' own forward methods (not a subclass's, nor a wrapper such as `trace` installs, which must see each
+ * layer run), and no gradient to record: under `noGrad`, or when neither x nor any parameter requires grad.
+ */
+function foldable(conv: Module, bn: Module, x: Tensor): boolean {
+  return (
+    conv instanceof Conv2d &&
+    bn instanceof BatchNorm2d &&
+    !conv.training &&
+    !bn.training &&
+    conv.forward === Conv2d.prototype.forward &&
+    bn.forward === BatchNorm2d.prototype.forward &&
+    bn.numFeatures === conv.outChannels &&
+    (!isGradEnabled() ||
+      (!x.requiresGrad && ![conv.weight, conv.bias, bn.weight, bn.bias].some((p) => p?.requiresGrad)))
+  );
+}
+
+function isPlainReLU(m: Module | undefined): boolean {
+  return m instanceof ReLU && m.forward === ReLU.prototype.forward;
+}
+
+/**
+ * bn(conv(x)), then a ReLU when `relu` is true or a ReLU module: in eval mode with no gradient to record, one
+ * convolution with the batch norm folded into its weights (cached until they or the statistics change) and the
+ * ReLU applied in place to its fresh output, as PyTorch's inference graphs fuse them; otherwise each layer runs
+ * (a ReLU module is run, not fused, when its forward is wrapped). Models call it where they chain the three;
+ * Sequential finds the chain by itself.
+ */
+export function convBnForward(
+  conv: Conv2d,
+  bn: BatchNorm2d,
+  x: Tensor,
+  relu: boolean | ReLU = false,
+): Tensor {
+  const module = relu instanceof ReLU ? relu : null;
+  if (foldable(conv, bn, x)) {
+    const fuseRelu = module === null ? relu === true : isPlainReLU(module);
+    const y = conv.forwardFolded(x, bn, fuseRelu);
+    return module !== null && !fuseRelu ? module.forward(y) : y;
+  }
+  const y = bn.forward(conv.forward(x));
+  if (module !== null) return module.forward(y);
+  return relu ? E.relu(y) : y;
+}
+
+/**
+ * A new Conv2d computing bn(conv(x)) with bn's eval-mode statistics folded into its weight and bias, as PyTorch's
+ * `torch.nn.utils.fusion.fuse_conv_bn_eval`: for exporting a deploy-time model. conv and bn are left unchanged.
+ */
+export function fuseConvBnEval(conv: Conv2d, bn: BatchNorm2d): Conv2d {
+  if (!(conv instanceof Conv2d) || !(bn instanceof BatchNorm2d))
+    throw new ArgumentError(
+      `fuseConvBnEval: expected a Conv2d and a BatchNorm2d, got ${conv?.constructor?.name} and ${bn?.constructor?.name}`,
+    );
+  if (conv.training || bn.training)
+    throw new ArgumentError(
+      'fuseConvBnEval: conv and bn must be in eval mode (fusion folds the running statistics)',
+    );
+  if (bn.numFeatures !== conv.outChannels)
+    throw new ShapeError(
+      `fuseConvBnEval: the batch norm has ${bn.numFeatures} features but the convolution ${conv.outChannels} output channels`,
+    );
+  const fused = new Conv2d(conv.inChannels, conv.outChannels, conv.kernelSize, {
+    stride: conv.stride,
+    padding: conv.padding,
+    dilation: conv.dilation,
+    groups: conv.groups,
+    paddingMode: conv.paddingMode,
+    bias: true,
+    // Its initial values are overwritten: a generator of its own leaves the default stream where it was.
+    generator: new Generator(0),
+  });
+  const { weight, bias } = conv.foldedWith(bn);
+  fused.weight.data.set(weight.data);
+  fused.bias!.data.set(bias.data);
+  fused.training = false;
+  return fused;
+}
+
+/**
+ * Runs its layers in order; children are named "0", "1", … as in PyTorch, so state dicts match. In eval mode with
+ * no gradient to record, each Conv2d → BatchNorm2d (→ ReLU) runs as one folded convolution (`convBnForward`).
+ */
 export class Sequential extends Module {
   readonly layers: Module[];
 
@@ -322,8 +410,17 @@ export class Sequential extends Module {
 
   forward(x: Tensor): Tensor {
     return disposeIntermediates(() => {
+      const layers = this.layers;
       let y = x;
-      for (const l of this.layers) y = l.forward(y);
+      for (let i = 0; i < layers.length; i++) {
+        const l = layers[i]!;
+        const next = layers[i + 1];
+        if (next !== undefined && foldable(l, next, y)) {
+          const relu = isPlainReLU(layers[i + 2]);
+          y = (l as Conv2d).forwardFolded(y, next as BatchNorm2d, relu);
+          i += relu ? 2 : 1;
+        } else y = l.forward(y);
+      }
       return y;
     });
   }

@@ -9,9 +9,20 @@
  */
 import { ArgumentError, fmtShape, ShapeError } from '../errors.js';
 import { zeros } from '../tensor/create.js';
-import { noGrad, numel, Tensor } from '../tensor/tensor.js';
+import { bumpVersion, noGrad, numel, Tensor } from '../tensor/tensor.js';
 
 export type StateDict = Map<string, Tensor>;
+
+let modeSwitches = 0;
+
+/**
+ * How many times `train()` / `eval()` have been called on any module. Caches of eval-mode forms (folded batch
+ * norms) are dropped when it changes, so a model edited through `.data` (which no version counter sees) and then
+ * put back in eval mode never runs stale weights.
+ */
+export function modeSwitchCount(): number {
+  return modeSwitches;
+}
 
 /**
  * A tensor that is a module's parameter, as torch.nn.Parameter: a leaf that requires grad unless created (or
@@ -185,6 +196,7 @@ export abstract class Module {
   }
 
   train(mode = true): this {
+    modeSwitches++;
     for (const m of this.modules()) m.training = mode;
     return this;
   }
@@ -258,7 +270,9 @@ export abstract class Module {
     }
     for (const [name, target] of own) {
       const src = entries.get(name);
-      if (src !== undefined) target.data.set(src.data);
+      if (src === undefined) continue;
+      target.data.set(src.data);
+      bumpVersion(target);
     }
     return { missing, unexpected };
   }

@@ -1,7 +1,7 @@
 /** Optimizers with torch.optim's update rules: SGD (momentum, dampening, Nesterov, weight decay) and Adam. */
 import { getBackend } from '../backend/index.js';
 import { ArgumentError } from '../errors.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { bumpVersion, type Tensor } from '../tensor/tensor.js';
 
 abstract class Optimizer {
   readonly params: Tensor[];
@@ -64,6 +64,7 @@ export class SGD extends Optimizer {
       }
       const step = { lr: this.lr, momentum, dampening, weightDecay, nesterov, first };
       getBackend().sgdStep(p.data, p.grad.data, momentum !== 0 ? buf : null, step);
+      bumpVersion(p);
     }
   }
 }
@@ -105,6 +106,7 @@ export class Adam extends Optimizer {
       }
       const step = { lr: this.lr, beta1: b1, beta2: b2, eps, weightDecay: wd, bias1: c1, bias2: c2 };
       getBackend().adamStep(p.data, p.grad.data, m, v, step);
+      bumpVersion(p);
     }
   }
 }

@@ -6,7 +6,7 @@
 import { getBackend } from '../backend/index.js';
 import { ArgumentError, describe, fmtShape, ShapeError } from '../errors.js';
 import { uninitialized } from '../tensor/storage.js';
-import { fromOp, Tensor } from '../tensor/tensor.js';
+import { bumpVersion, fromOp, Tensor } from '../tensor/tensor.js';
 import { checkTensor } from './args.js';
 
 /**
@@ -70,6 +70,7 @@ export function batchNorm(
     saveMean,
     saveInvStd,
   );
+  if (training) for (const r of [runningMean, runningVar]) if (r !== null) bumpVersion(r);
   const parents = [x, ...(weight === null ? [] : [weight]), ...(bias === null ? [] : [bias])];
   return fromOp(y, x.shape, op, parents, (gy) => {
     const gx = x.requiresGrad ? uninitialized(x.size) : null;

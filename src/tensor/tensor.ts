@@ -36,6 +36,21 @@ let gradEnabled = true;
 /** The data of every disposed tensor: reading it through `Tensor.data` throws. */
 const DISPOSED = new Float32Array(0);
 
+/**
+ * Version counters (PyTorch's `_version`), one per data array: the tensors over one array (the views reshape and
+ * detach make) share it, as PyTorch's views share their storage's. Every in-place write the library makes bumps
+ * it: `copy_`, `fill_`, `zero_`, optimizer steps, `loadStateDict`, batch norm's running statistics, gradient
+ * accumulation. Caches of values derived from a tensor (folded convolution weights) compare it to know they are
+ * stale. A write straight into `.data` cannot be seen, as PyTorch's `.data` writes are not.
+ */
+const versions = new WeakMap<Float32Array, number>();
+
+/** Records an in-place write into t's data (every tensor sharing that data sees the new version). */
+export function bumpVersion(t: Tensor): void {
+  const d = t.data;
+  versions.set(d, (versions.get(d) ?? 0) + 1);
+}
+
 /** Runs fn without recording operations for autograd (torch.no_grad). */
 export function noGrad<T>(fn: () => T): T {
   const previous = gradEnabled;
@@ -111,6 +126,14 @@ export class Tensor {
     return d;
   }
 
+  /**
+   * How many in-place writes the library has made into this tensor's data (shared with its views), as PyTorch's
+   * `_version`: a new tensor is at 0. Writes straight into `.data` are not counted.
+   */
+  get _version(): number {
+    return versions.get(this.#data) ?? 0;
+  }
+
   /** Whether dispose() was called (its data may already belong to another tensor). */
   get isDisposed(): boolean {
     return this.#data === DISPOSED;
@@ -171,6 +194,45 @@ export class Tensor {
   /** A copy of the data, still connected to the graph. */
   clone(): Tensor {
     return fromOp(new Float32Array(this.data), this.shape, 'clone', [this], (g) => [g]);
+  }
+
+  /**
+   * Copies src's values into this tensor in place (shapes must match) and bumps its version. In-place writes are
+   * not recorded by autograd: like PyTorch, a tensor that requires grad can be written only under `noGrad`.
+   */
+  copy_(src: Tensor): this {
+    this.checkInPlace('copy_');
+    if (!(src instanceof Tensor))
+      throw new ArgumentError(`copy_: src must be a Tensor, got ${src === null ? 'null' : typeof src}`);
+    if (!sameShape(src.shape, this.shape))
+      throw new ShapeError(
+        `copy_: src has shape ${fmtShape(src.shape)} but this tensor has shape ${fmtShape(this.shape)}`,
+      );
+    if (src.data !== this.data) this.data.set(src.data);
+    bumpVersion(this);
+    return this;
+  }
+
+  /** Sets every element to value in place and bumps the version (see `copy_` on autograd). */
+  fill_(value: number): this {
+    this.checkInPlace('fill_');
+    if (typeof value !== 'number')
+      throw new ArgumentError(`fill_: value must be a number, got ${typeof value}`);
+    this.data.fill(value);
+    bumpVersion(this);
+    return this;
+  }
+
+  /** fill_(0). */
+  zero_(): this {
+    return this.fill_(0);
+  }
+
+  private checkInPlace(op: string): void {
+    if (gradEnabled && this.requiresGrad)
+      throw new ArgumentError(
+        `${op}: this tensor requires grad; an in-place write to it must run under noGrad (autograd does not record it)`,
+      );
   }
 
   requiresGrad_(flag = true): this {
@@ -470,6 +532,7 @@ function accumulateGrad(leaf: Tensor, g: Tensor, owned: boolean, survivors: Set<
   const acc = leaf.grad.data;
   const d = g.data;
   for (let i = 0; i < acc.length; i++) acc[i]! += d[i]!;
+  bumpVersion(leaf.grad);
 }
 
 function copyOf(data: Float32Array): Float32Array {
