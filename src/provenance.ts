@@ -16,6 +16,9 @@ export function noteSeed(seed: number): void {
   if (seeds.length < MAX_SEEDS) seeds.push(seed);
 }
 
+/** The package root, found on the first read. */
+let packageRoot: string | undefined;
+
 /**
  * A loader's `readFileSync`, noting the file and its SHA-256. Node only, as the loaders are. The file is named
  * so that the record means the same on another machine: `convlab/…` inside this package (its bundled data),
@@ -33,10 +36,13 @@ export function readDataFile(path: string): Buffer {
     const rel = p.relative(root, file);
     return rel.startsWith('..') || p.isAbsolute(rel) ? null : rel.split(p.sep).join('/');
   };
-  // The package root: the nearest folder above this module with a package.json (dist/src/ or src/ to the root).
-  let root = p.dirname(fileURLToPath(import.meta.url));
-  while (!fs.existsSync(p.join(root, 'package.json')) && p.dirname(root) !== root) root = p.dirname(root);
-  const inPackage = within(root);
+  if (packageRoot === undefined) {
+    // The nearest folder above this module with a package.json (dist/src/ or src/ to the root); found once.
+    let root = p.dirname(fileURLToPath(import.meta.url));
+    while (!fs.existsSync(p.join(root, 'package.json')) && p.dirname(root) !== root) root = p.dirname(root);
+    packageRoot = root;
+  }
+  const inPackage = within(packageRoot);
   const name = inPackage !== null ? `convlab/${inPackage}` : (within(proc.cwd()) ?? file);
   dataFiles[name] = createHash('sha256').update(bytes).digest('hex');
   return bytes;
