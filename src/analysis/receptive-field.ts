@@ -16,6 +16,7 @@ import {
   layersOf,
   type ModuleLike,
   outLength,
+  PARALLEL_BRANCHES,
   type Pair,
 } from './layers.js';
 
@@ -67,6 +68,14 @@ export class ReceptiveField {
   get start(): Pair {
     return this.last.start;
   }
+  /**
+   * Araujo et al.'s effective padding: how many cells the field of unit [0, 0] reaches before the first input
+   * cell, (r − 1)/2 − start. With each layer padding p, it is the sum of p·j over the layers, j the jump below.
+   */
+  get effectivePadding(): Pair {
+    const { size, start } = this.last;
+    return [(size[0] - 1) / 2 - start[0], (size[1] - 1) / 2 - start[1]];
+  }
   /** Spatial size of the last layer's output (needs inputSize). */
   get outputShape(): Pair | undefined {
     return this.inputSize ? (this.layers.at(-1)?.outputShape ?? this.inputSize) : undefined;
@@ -111,13 +120,78 @@ export class ReceptiveField {
   }
 }
 
-/** Per-layer kernel, stride, padding, dilation, jump, field size and start of a model or a layer list. */
+/**
+ * Per-layer kernel, stride, padding, dilation, jump, field size and start of a model or a layer list. A model's
+ * branches named in `skip` (residual shortcuts) are checked against the main path of their block as Araujo et al.
+ * do where paths meet: both must have the same stride and centre (else the fields cannot be combined and this
+ * throws), and the block's field is the wider of the two, so the rows follow the widest path.
+ */
 export function receptiveField(
   model: ModuleLike | readonly LayerSpec[],
   opts: ReceptiveFieldOptions = {},
 ): ReceptiveField {
   const fn = 'receptiveField';
-  return fieldOf(fn, layersOf(fn, model, opts.skip), resolveSize(fn, opts.inputSize));
+  const skip = opts.skip ?? PARALLEL_BRANCHES;
+  const main = layersOf(fn, model, skip);
+  const layers =
+    Array.isArray(model) || skip.length === 0 ? main : widestPath(fn, model as ModuleLike, main, skip);
+  return fieldOf(fn, layers, resolveSize(fn, opts.inputSize));
+}
+
+/** The module path of a layer read from a Module: layersOf names it `path (Class)`, or `Class` for the root. */
+function pathOf(layer: LayerGeometry): string {
+  const at = layer.name.lastIndexOf(' (');
+  return at < 0 ? '' : layer.name.slice(0, at);
+}
+
+/**
+ * The main path `main` with each side branch (a module named in `skip`) checked for alignment against the main
+ * layers of its block, the module holding it, and put in their place where it is the wider path.
+ */
+function widestPath(
+  fn: string,
+  model: ModuleLike,
+  main: LayerGeometry[],
+  skip: readonly string[],
+): LayerGeometry[] {
+  const branches = new Map<string, LayerGeometry[]>();
+  for (const l of layersOf(fn, model, [])) {
+    const parts = pathOf(l).split('.');
+    const at = parts.findIndex((p) => skip.includes(p));
+    if (at < 0) continue;
+    // A branch nested inside another belongs to the outer one.
+    const root = parts.slice(0, at + 1).join('.');
+    branches.set(root, [...(branches.get(root) ?? []), l]);
+  }
+  let out = main;
+  for (const [root, branch] of branches) {
+    const block = root.includes('.') ? root.slice(0, root.lastIndexOf('.') + 1) : '';
+    const where = block === '' ? 'the model' : block.slice(0, -1);
+    const first = out.findIndex((l) => pathOf(l).startsWith(block));
+    const count = out.filter((l) => pathOf(l).startsWith(block)).length;
+    const a = fieldOf(fn, first < 0 ? [] : out.slice(first, first + count), undefined);
+    const b = fieldOf(fn, branch, undefined);
+    if (a.jump.some((j, i) => j !== b.jump[i]) || a.start.some((c, i) => c !== b.start[i])) {
+      throw new ArgumentError(
+        `${fn}: the paths through ${where} are not aligned: the main path has stride ${a.jump.join('×')} and ` +
+          `centre ${a.start.join(', ')}, the branch ${root} stride ${b.jump.join('×')} and centre ` +
+          `${b.start.join(', ')}; pass a layer list for such a model`,
+      );
+    }
+    const wider = b.size.map((n, i) => n > a.size[i]!);
+    if (!wider.some(Boolean)) continue;
+    // Rows are whole layers, so the wider path replaces the main one only when it is wider along both axes.
+    const contiguous =
+      first >= 0 && out.slice(first, first + count).every((l) => pathOf(l).startsWith(block));
+    if (!wider.every(Boolean) || !contiguous) {
+      throw new ArgumentError(
+        `${fn}: the branch ${root} is wider than the main path of ${where} along one axis only or beside no ` +
+          'main layers; pass a layer list for such a model',
+      );
+    }
+    out = [...out.slice(0, first), ...branch, ...out.slice(first + count)];
+  }
+  return out;
 }
 
 /** The layer arithmetic over resolved layers. */
