@@ -60,6 +60,42 @@ describe('notebooks', () => {
       }
     }
   });
+  it("the tour's map gives each of the twenty tutorials exactly one section of the CVHub article", () => {
+    const cells = read(path.join(NOTEBOOKS, '00-tour.ipynb')).cells as {
+      cell_type: string;
+      source: string | string[];
+    }[];
+    const lines = cells
+      .filter((c) => c.cell_type === 'markdown')
+      .flatMap((c) => [c.source].flat().join('').split('\n'));
+    const header = lines.indexOf('| series | § | CVHub heading | tutorial | convolution |');
+    expect(header, 'the tour has no CVHub section map').toBeGreaterThanOrEqual(0);
+    const rows = [];
+    for (let i = header + 2; lines[i]?.startsWith('|'); i++) {
+      const [series, section, heading, tutorial] = lines[i]!.split('|')
+        .slice(1, -1)
+        .map((c) => c.trim());
+      rows.push({
+        series,
+        section: Number(section),
+        heading,
+        target: /\]\(([^)]+)\.ipynb\)/.exec(tutorial ?? '')?.[1],
+      });
+    }
+    const tutorials = names
+      .filter((n) => /^\d\d-/.test(n) && n !== '00-tour.ipynb')
+      .map((n) => n.replace(/\.ipynb$/, ''));
+    expect(tutorials).toHaveLength(20);
+    // Every tutorial once, nothing else: a missing, repeated or misspelt link fails here.
+    expect(rows.map((r) => r.target).sort()).toEqual(tutorials);
+    // Two series of ten sections each, numbered in order, every heading in Chinese.
+    for (const series of ['经典卷积系列 (classic)', '卷积变体系列 (variants)']) {
+      expect(rows.filter((r) => r.series === series).map((r) => r.section)).toEqual(
+        Array.from({ length: 10 }, (_, i) => i + 1),
+      );
+    }
+    for (const r of rows) expect(r.heading, r.target).toMatch(/[\u4e00-\u9fff]/);
+  });
   it('are stored without warnings: nothing a run printed on stderr (the comparison below ignores backend notices)', () => {
     for (const name of names) {
       const cells = read(path.join(NOTEBOOKS, name)).cells as {
