@@ -3,6 +3,7 @@
 //                                   the shims in lite/src/shims (a read-only file system holding data/);
 //   kernel-worker.js                the browser kernel's Web Worker: the library, TypeScript's compiler and the
 //                                   cell runner (lite/src/kernel/worker.ts);
+//   kernel-types.json               what the kernel type-checks cells against (lite/types.mjs);
 //   convlab.wasm, convlab-relaxed.wasm   the WASM backend's modules, fetched by start();
 //   data/images/*.png, data/digits/<d>.json   the sample photographs and the mnist package's digits;
 //   logo-32x32.png, logo-64x64.png  the kernel's logos;
@@ -13,6 +14,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { kernelTypes } from './types.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
@@ -59,6 +61,7 @@ export async function buildBrowser(dir = out) {
     inject: [join(here, 'src/shims/process.ts')],
     logLevel: 'warning',
   });
+  writeFileSync(join(dir, 'kernel-types.json'), JSON.stringify(kernelTypes()));
   for (const f of ['convlab.wasm', 'convlab-relaxed.wasm'])
     cpSync(join(root, 'native/wasm', f), join(dir, f));
   cpSync(join(root, 'data/images'), join(dir, 'data/images'), { recursive: true });

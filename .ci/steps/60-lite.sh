@@ -1,6 +1,6 @@
 # The browser side (lite/, its own npm package: JupyterLab, JupyterLite, the kernel's compiler): installed and built
 # here when npm ci did not (lite/dist, the site's application in lite/dist/app), then type-checked.
-if [ ! -f lite/dist/app/bundle.js ] || [ ! -f lite/dist/kernel-worker.js ]; then
+if [ ! -f lite/dist/app/bundle.js ] || [ ! -f lite/dist/kernel-worker.js ] || [ ! -f lite/dist/kernel-types.json ]; then
   (cd lite && npm ci --no-audit --no-fund --loglevel=error)
   node lite/build.mjs
 fi

@@ -72,6 +72,7 @@ describe('writeSite', () => {
       'build/bundle.js',
       'build/schemas/all.json',
       'convlab/kernel-worker.js',
+      'convlab/kernel-types.json',
       'convlab/convlab.wasm',
     ])
       expect(existsSync(join(out, f)), f).toBe(true);

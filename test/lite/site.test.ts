@@ -214,6 +214,51 @@ describe.skipIf(!existsSync(CHROMIUM))('convlab lite site in Chromium', () => {
     }, code);
   }
 
+  it('reports a type error at its line and column, runs the correct cell after it, and %typecheck off', async () => {
+    const page = await browser.newPage();
+    try {
+      await scratch(page, isolated.url);
+      const time = async (code: string) => {
+        const t = performance.now();
+        const r = await execute(page, code);
+        return { ...r, ms: performance.now() - t };
+      };
+      // The kernel is ready once convlab has started; the checker is still being built for the first cell.
+      const first = await time("import { randn } from 'convlab';\nconst x = randn([2, 3]);\nx.shape");
+      expect(first.outputs).toMatchObject([{ type: 'execute_result', data: { 'text/plain': '[ 2, 3 ]' } }]);
+      const bad = await time("console.log('ran');\nconst n: string = x.numel();");
+      expect(bad.status).toBe('error');
+      expect(bad.outputs).toEqual([
+        expect.objectContaining({
+          type: 'error',
+          ename: 'TypeScriptError',
+          evalue: "2:7 - Type 'number' is not assignable to type 'string'.",
+        }),
+      ]);
+      const good = await time('const n: number = x.numel();\nn * 2');
+      expect(good.outputs).toMatchObject([{ type: 'execute_result', data: { 'text/plain': '12' } }]);
+      const cell = 'const y = randn([4, 4]).relu().sum().item();\ntypeof y';
+      const checked: number[] = [];
+      const unchecked: number[] = [];
+      for (let i = 0; i < 5; i++) checked.push((await time(cell)).ms);
+      expect((await time('%typecheck off')).outputs).toMatchObject([
+        { type: 'stream', text: 'type checking is off\n' },
+      ]);
+      expect((await time("const m: string = 1;\n'ran: ' + m")).outputs).toMatchObject([
+        { type: 'execute_result', data: { 'text/plain': "'ran: 1'" } },
+      ]);
+      for (let i = 0; i < 5; i++) unchecked.push((await time(cell)).ms);
+      const median = (v: number[]) => v.sort((a, b) => a - b)[v.length >> 1]!;
+      // The cost of checking in the page, for the record (timings vary with the machine's load).
+      console.log(
+        `type checking in Chromium: first cell ${first.ms.toFixed(0)} ms; a small cell ${median(checked).toFixed(0)} ms ` +
+          `checked, ${median(unchecked).toFixed(0)} ms unchecked (median of 5)`,
+      );
+    } finally {
+      await page.close();
+    }
+  }, 180_000);
+
   for (const mode of ['isolated', 'not isolated'] as const) {
     it(`interrupts a busy loop and answers again (${mode})`, async () => {
       const page = await browser.newPage();

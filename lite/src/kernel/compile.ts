@@ -1,6 +1,6 @@
 /**
  * A TypeScript cell to JavaScript that keeps its top-level names between cells. TypeScript's own `transpileModule`
- * strips the types (no type checking: it runs per cell, in the worker, in milliseconds); then the top-level
+ * strips the types (in milliseconds; check.ts type-checks the cell before it runs); then the top-level
  * statements of its output are rewritten so that they bind names in the kernel's scope object instead of the
  * cell's function:
  *

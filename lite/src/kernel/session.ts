@@ -4,6 +4,7 @@
  * It knows nothing of workers or Jupyter messages (worker.ts does), so it runs and is tested in Node as well.
  */
 import { formatWithOptions, inspect } from 'node-inspect-extracted';
+import type { Checker, TypeDiagnostic } from './check.js';
 import { CellSyntaxError, type CompiledCell, compileCell } from './compile.js';
 
 export type MimeBundle = Record<string, unknown>;
@@ -120,11 +121,36 @@ function functionHeaderLines(): number {
   return headerLines!;
 }
 
+/** `%typecheck`, `%typecheck on` or `%typecheck off` on a cell's first line (an IPython-style line magic). */
+const TYPECHECK = /^[ \t]*%typecheck(?:[ \t]+(\S+))?[ \t]*$/m;
+
+/** A cell that does not type-check, as the Node kernel reports one: `line:col - message`, the line, a caret. */
+function typeError(diagnostics: TypeDiagnostic[], source: string): ExecuteError {
+  const lines = source.split('\n');
+  const messages = diagnostics.map((d) => `${d.line}:${d.column} - ${d.message}`);
+  const traceback = diagnostics.flatMap((d, i) => [
+    messages[i]!,
+    `    ${lines[d.line - 1]}`,
+    `    ${' '.repeat(d.column - 1)}^`,
+  ]);
+  return { ename: 'TypeScriptError', evalue: messages.join('\n'), traceback };
+}
+
 export class Session {
   readonly scope: Record<string, unknown> = Object.create(null);
   private count = 0;
+  /** Whether cells are type-checked before they run (`%typecheck on|off`). */
+  private typecheck: boolean;
 
-  constructor(private readonly host: Host) {
+  /**
+   * `checker`, when given, type-checks every cell before it runs (cells that do not check do not run); it may
+   * still be loading, and if it fails to load the kernel says so once and runs cells unchecked.
+   */
+  constructor(
+    private readonly host: Host,
+    private checker?: Promise<Checker>,
+  ) {
+    this.typecheck = checker !== undefined;
     const print =
       (name: 'stdout' | 'stderr') =>
       (...args: unknown[]) =>
@@ -147,6 +173,27 @@ export class Session {
 
   async execute(source: string): Promise<ExecuteResult> {
     const name = `In[${++this.count}]`;
+    const magic = TYPECHECK.exec(source);
+    if (magic !== null && source.slice(0, magic.index).trim() === '') {
+      const mode = magic[1] ?? (this.typecheck ? 'on' : 'off');
+      if (mode !== 'on' && mode !== 'off')
+        return {
+          ok: false,
+          error: {
+            ename: 'UsageError',
+            evalue: `%typecheck: expected on or off, got '${mode}'`,
+            traceback: [`UsageError: %typecheck: expected on or off, got '${mode}'`],
+          },
+        };
+      if (mode === 'on' && this.checker === undefined)
+        this.host.stream('stderr', 'type checking is not available in this kernel\n');
+      else {
+        this.typecheck = mode === 'on';
+        this.host.stream('stdout', `type checking is ${mode}\n`);
+      }
+      // The magic's line stays, blank, so that every other line keeps its number.
+      source = source.slice(0, magic.index) + source.slice(magic.index + magic[0].length);
+    }
     let cell: CompiledCell;
     try {
       cell = compileCell(source);
@@ -162,6 +209,11 @@ export class Session {
         };
       throw e;
     }
+    const checker = await this.loadedChecker();
+    if (checker !== undefined && this.typecheck) {
+      const diagnostics = checker.check(source);
+      if (diagnostics.length > 0) return { ok: false, error: typeError(diagnostics, source) };
+    } else checker?.skip(source);
     for (const n of cell.names) if (!(n in this.scope)) this.scope[n] = undefined;
     try {
       // Sloppy-mode Function: `with` is what lets a cell's free names resolve to the kernel's scope.
@@ -179,6 +231,19 @@ export class Session {
       return { ok: true, value: value === undefined ? null : format(value) };
     } catch (e) {
       return { ok: false, error: this.describe(e, name, cell) };
+    }
+  }
+
+  /** The checker once loaded; undefined without one, or (said once, on stderr) when it failed to load. */
+  private async loadedChecker(): Promise<Checker | undefined> {
+    if (this.checker === undefined) return undefined;
+    try {
+      return await this.checker;
+    } catch (e) {
+      this.checker = undefined;
+      this.typecheck = false;
+      this.host.stream('stderr', `type checking is off: ${e instanceof Error ? e.message : String(e)}\n`);
+      return undefined;
     }
   }
 

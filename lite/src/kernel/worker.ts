@@ -8,6 +8,7 @@
  * shared memory, and the page ends the worker instead (kernel.ts).
  */
 import * as convlab from '../browser.js';
+import { Checker, type TypeFiles } from './check.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { Session } from './session.js';
 
@@ -19,21 +20,34 @@ class KeyboardInterrupt extends Error {
   override name = 'KeyboardInterrupt';
 }
 
-const session = new Session({
-  stream: (name, text) => post({ type: 'stream', id: current, name, text }),
-  display: (bundle, opts) => post({ type: 'display', id: current, bundle, opts }),
-  importModule: async (specifier) => {
-    if (specifier === 'convlab') return convlab;
-    if (/^(https?:)?\/\//.test(specifier)) return import(/* @vite-ignore */ specifier);
-    throw new Error(
-      `import: '${specifier}' is not available in the browser kernel (it has 'convlab' and modules by URL)`,
-    );
-  },
-  tick: () => {
-    if (interrupt !== null && Atomics.exchange(interrupt, 0, 0) !== 0)
-      throw new KeyboardInterrupt('interrupted by the user');
-  },
+/** Resolves the type checker once `start` has named where kernel-types.json is (lite/types.mjs writes it). */
+let startChecker!: (base: string) => void;
+const checker = new Promise<string>((resolve) => {
+  startChecker = resolve;
+}).then(async (base) => {
+  const response = await fetch(new URL('kernel-types.json', new URL(base, import.meta.url)));
+  if (!response.ok) throw new Error(`kernel-types.json: ${response.status} ${response.statusText}`);
+  return new Checker((await response.json()) as TypeFiles);
 });
+
+const session = new Session(
+  {
+    stream: (name, text) => post({ type: 'stream', id: current, name, text }),
+    display: (bundle, opts) => post({ type: 'display', id: current, bundle, opts }),
+    importModule: async (specifier) => {
+      if (specifier === 'convlab') return convlab;
+      if (/^(https?:)?\/\//.test(specifier)) return import(/* @vite-ignore */ specifier);
+      throw new Error(
+        `import: '${specifier}' is not available in the browser kernel (it has 'convlab' and modules by URL)`,
+      );
+    },
+    tick: () => {
+      if (interrupt !== null && Atomics.exchange(interrupt, 0, 0) !== 0)
+        throw new KeyboardInterrupt('interrupted by the user');
+    },
+  },
+  checker,
+);
 
 // Cells run one after another, in the order they arrive.
 let queue: Promise<void> = Promise.resolve();
@@ -42,10 +56,17 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   const msg = event.data;
   if (msg.type === 'start') {
     interrupt = msg.interrupt;
-    queue = convlab.start({ base: msg.base }).then(
-      (info) => post({ type: 'started', info }),
-      (e) => post({ type: 'failed', message: e instanceof Error ? e.message : String(e) }),
-    );
+    startChecker(msg.base);
+    queue = convlab
+      .start({ base: msg.base })
+      .then(
+        (info) => post({ type: 'started', info }),
+        (e) => post({ type: 'failed', message: e instanceof Error ? e.message : String(e) }),
+      )
+      // The checker is built while the notebook opens, before the first cell; a failure is the first cell's to
+      // report (session.ts).
+      .then(() => checker.then((c) => c.warm()))
+      .catch(() => {});
   } else if (msg.type === 'execute') {
     queue = queue.then(async () => {
       current = msg.id;
