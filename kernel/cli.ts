@@ -8,12 +8,13 @@ const USAGE = `usage:
   convlab uninstall [--user | --sys-prefix | --prefix DIR]
   convlab doctor
   convlab run NOTEBOOK|DIR… [-p name=value…] [--sweep name=v1,v2,……] [--jobs N] [--out DIR] [--timeout S]
-              [--inplace] [--server URL [--token T]]
+              [--inplace] [--server URL [--token T]] [--site URL]
   convlab verify NOTEBOOK|DIR… [--jobs N] [--timeout S] [--server URL [--token T]]
   convlab lite NOTEBOOK|DIR… --out DIR      a static site where the notebooks run in the browser
 
   --server runs the kernels on a Jupyter server (Jupyter Server, JupyterHub, Enterprise Gateway) that has the
-  convlab kernelspec; the token comes from --token or JUPYTER_TOKEN.`;
+  convlab kernelspec; the token comes from --token or JUPYTER_TOKEN. --site URL gives each HTML page a "Run live"
+  link to the notebook on the convlab lite site at URL (URL/lab/index.html?path=<name>.ipynb).`;
 
 /** --server and --token (or JUPYTER_TOKEN) as the runner takes them. */
 function server(values: { server?: string; token?: string }): { url: string; token: string } | undefined {
@@ -77,6 +78,7 @@ async function main(argv: string[]): Promise<number> {
           jobs: { type: 'string', short: 'j' },
           server: { type: 'string' },
           token: { type: 'string' },
+          site: { type: 'string' },
         },
       });
       const { runNotebooks } = await import('../runner/run.js');
@@ -88,6 +90,7 @@ async function main(argv: string[]): Promise<number> {
         timeoutSeconds: count(values.timeout),
         inplace: values.inplace === true,
         server: server(values),
+        site: values.site,
       });
     }
     case 'verify': {

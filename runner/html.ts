@@ -64,7 +64,16 @@ pre{background:#f6f7f9;padding:.6em .8em;overflow-x:auto;border-radius:4px;margi
 .err pre{border-left-color:#d0453b;color:#8c1d14}.stderr pre{background:#fff4f2}img{max-width:100%}
 .gallery{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:1em}
 .card{border:1px solid #d8dbe2;border-radius:6px;padding:.8em}.card img{width:100%;image-rendering:pixelated}
-.failed{color:#c0392b}`;
+.failed{color:#c0392b}.live{margin:-.5em 0 1.5em}.live a{display:inline-block;padding:.25em .8em;border-radius:4px;
+background:#2b6cb0;color:#fff;text-decoration:none}.live a:hover{background:#245a93}`;
+
+/**
+ * The page of `name` (its path in the site, as `convlab lite` writes it) on the convlab lite site at `site`,
+ * where the notebook runs in the browser: SITE/lab/index.html?path=<name>.
+ */
+export function liveUrl(site: string, name: string): string {
+  return `${site.replace(/\/+$/, '')}/lab/index.html?path=${name.split('/').map(encodeURIComponent).join('/')}`;
+}
 
 function outputHtml(o: Record<string, unknown>, payloads: unknown[], withRenderer: boolean): string {
   switch (o.output_type) {
@@ -102,7 +111,17 @@ function scriptJson(v: unknown): string {
   return JSON.stringify(v).replace(/</g, '\\u003c');
 }
 
-export function notebookHtml(title: string, cells: NotebookCell[], rendererBundle?: string): string {
+export interface PageOptions {
+  /** The notebook's live version (liveUrl): a "Run live" link under the title. */
+  live?: string;
+}
+
+export function notebookHtml(
+  title: string,
+  cells: NotebookCell[],
+  rendererBundle?: string,
+  opts: PageOptions = {},
+): string {
   const payloads: unknown[] = [];
   const body = cells
     .map((c) => {
@@ -127,7 +146,7 @@ try{convlabRender(el,p[+el.getAttribute('data-payload')]);}catch(e){el.textConte
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body><h1 class="nb-title">${escapeHtml(title)}</h1>
-${body}
+${opts.live === undefined ? '' : `<p class="live"><a href="${escapeHtml(opts.live)}">Run live</a> in your browser: nothing to install</p>\n`}${body}
 ${scripts}
 </body></html>
 `;

@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KernelSource } from './connection.js';
-import { type GalleryEntry, galleryHtml, notebookHtml } from './html.js';
+import { type GalleryEntry, galleryHtml, liveUrl, notebookHtml } from './html.js';
 import { localKernels } from './local.js';
 import {
   executeNotebook,
@@ -50,6 +50,8 @@ export interface RunOptions {
   inplace: boolean;
   /** Run on this Jupyter server instead of local kernels. */
   server?: ServerOptions;
+  /** A `convlab lite` site holding the notebooks: each HTML page links to its live version there. */
+  site?: string;
   /** Where progress lines go (stdout by default). */
   print?: (line: string) => void;
 }
@@ -155,7 +157,9 @@ async function runTask(t: Task, o: RunOptions, kernels: KernelSource): Promise<N
   writeAtomic(ipynb, `${JSON.stringify(nb, null, 1)}\n`);
   const bundle = existsSync(STANDALONE_BUNDLE) ? readFileSync(STANDALONE_BUNDLE, 'utf8') : undefined;
   const title = path.basename(t.input, '.ipynb') + (t.label ? ` [${t.label}]` : '');
-  writeAtomic(html, notebookHtml(title, nb.cells, bundle));
+  // The site holds the notebook under its own name (convlab lite of its folder); a sweep's runs link to it too.
+  const live = o.site === undefined ? undefined : liveUrl(o.site, path.basename(t.input));
+  writeAtomic(html, notebookHtml(title, nb.cells, bundle, { live }));
   const thumbnail = nb.cells
     .flatMap((c) => c.outputs ?? [])
     .map((out) => (out.data as Record<string, unknown> | undefined)?.['image/png'])
@@ -203,6 +207,10 @@ function checkOptions(inputs: string[], o: RunOptions): void {
     throw new Error(`convlab run: --jobs must be a whole number of kernels, at least 1, got ${o.jobs}`);
   if (o.inplace && (o.sweeps?.length ?? 0) > 0)
     throw new Error('convlab run: --inplace cannot be combined with --sweep (each run has its own file)');
+  if (o.site !== undefined && !/^(https?:\/\/[^/\s]+|\.{0,2}\/|[\w.-]+(\/|$))\S*$/i.test(o.site))
+    throw new Error(
+      `convlab run: --site must be the URL of a convlab lite site (http(s)://… or a relative path), got ${JSON.stringify(o.site)}`,
+    );
 }
 
 export async function runNotebooks(inputs: string[], o: RunOptions): Promise<number> {
