@@ -163,12 +163,113 @@ static void max_forward_task(void* ctx, int plane, int thread) {
     }
 }
 
-void cl_max_pool2d_forward(const cl_pool* g, const float* x, float* y, int32_t* indices) {
-  pool_job j = {.g = g, .x = x, .y = y, .idx = indices};
-  cl_np_run(g->planes, (size_t)g->planes * (g->h * g->w + 2 * g->oh * g->ow), max_forward_task, &j);
+/* 2×2 windows at stride 2 that tile each plane exactly (2·oh = h, 2·ow = w, as after every even-sized map of a
+ * small CNN). Planes follow one another with no gap, so output row r of the whole tensor (planes·oh rows) reads
+ * input rows 2r and 2r + 1 whatever its plane: a task takes a block of rows across planes instead of one call per
+ * output row of 7 or 14 windows. */
+static int is_tiled(const cl_pool* g) { return is_2x2(g) && 2 * g->oh == g->h && 2 * g->ow == g->w; }
+
+/* Rows of outputs per task of the tiled path: about 64 tasks, so two threads still balance. */
+static int tile_rows(const cl_pool* g) { return (g->planes * g->oh + 63) / 64; }
+
+/* The tiled path over output rows [from, to): forward (y, and idx when given) or backward (gx from gy). Windows go
+ * four per vector, the first-maximum rule branch-free as in max_row; a row's last four windows overlap the four
+ * before when ow is not a multiple of 4, which is harmless because every output here is assigned, not summed. */
+static void max_tiles(const pool_job* j, int from, int to, int backward) {
+  const cl_pool* g = j->g;
+  int w = g->w, ow = g->ow, oh = g->oh;
+  const cl_v4i dq = {1, 1, 1, 1}, dr = {w, w, w, w}, ds = {w + 1, w + 1, w + 1, w + 1}, zi = {0, 0, 0, 0};
+  const cl_v4 zero = {0, 0, 0, 0};
+  for (int r = from; r < to; r++) {
+    const float* r0 = j->x + (size_t)2 * r * w;
+    const float* r1 = r0 + w;
+    int plane0 = 2 * (r % oh) * w; /* offset of input row 2r in its plane, for indices */
+    if (ow < 4) { /* too narrow for a vector: one window at a time, same rule */
+      for (int jj = 0; jj < ow; jj++) {
+        int c = 2 * jj, at = 0;
+        float best = r0[c], v;
+        v = r0[c + 1];
+        if (v > best || v != v) best = v, at = 1;
+        v = r1[c];
+        if (v > best || v != v) best = v, at = w;
+        v = r1[c + 1];
+        if (v > best || v != v) best = v, at = w + 1;
+        size_t o = (size_t)r * ow + jj;
+        if (backward) {
+          float gv = j->gy[o], *ga = j->gx + (size_t)2 * r * w + c;
+          ga[0] = at == 0 ? gv : 0, ga[1] = at == 1 ? gv : 0, ga[w] = at == w ? gv : 0, ga[w + 1] = at == w + 1 ? gv : 0;
+        } else {
+          j->y[o] = best;
+          if (j->idx) j->idx[o] = plane0 + c + at;
+        }
+      }
+      continue;
+    }
+    for (int jj = 0;; jj += 4) {
+      if (jj + 4 > ow) jj = ow - 4;
+      int c = 2 * jj;
+      cl_v4 a0, a1, b0, b1;
+      __builtin_memcpy(&a0, r0 + c, 16);
+      __builtin_memcpy(&a1, r0 + c + 4, 16);
+      __builtin_memcpy(&b0, r1 + c, 16);
+      __builtin_memcpy(&b1, r1 + c + 4, 16);
+      cl_v4 p = __builtin_shufflevector(a0, a1, 0, 2, 4, 6), q = __builtin_shufflevector(a0, a1, 1, 3, 5, 7);
+      cl_v4 u = __builtin_shufflevector(b0, b1, 0, 2, 4, 6), v = __builtin_shufflevector(b0, b1, 1, 3, 5, 7);
+      /* off: the winning tap's offset from the window's top-left input (0, 1, w or w + 1) */
+      cl_v4 best = p;
+      cl_v4i off = zi, m;
+      m = (q > best) | (q != q), best = pick(m, q, best), off = picki(m, dq, off);
+      m = (u > best) | (u != u), best = pick(m, u, best), off = picki(m, dr, off);
+      m = (v > best) | (v != v), best = pick(m, v, best), off = picki(m, ds, off);
+      size_t o = (size_t)r * ow + jj;
+      if (backward) {
+        cl_v4 gv;
+        __builtin_memcpy(&gv, j->gy + o, 16);
+        cl_v4 gp = pick(off == zi, gv, zero), gq = pick(off == dq, gv, zero);
+        cl_v4 gu = pick(off == dr, gv, zero), gw = pick(off == ds, gv, zero);
+        cl_v4 t0 = __builtin_shufflevector(gp, gq, 0, 4, 1, 5), t1 = __builtin_shufflevector(gp, gq, 2, 6, 3, 7);
+        cl_v4 t2 = __builtin_shufflevector(gu, gw, 0, 4, 1, 5), t3 = __builtin_shufflevector(gu, gw, 2, 6, 3, 7);
+        float* ga = j->gx + (size_t)2 * r * w + c;
+        __builtin_memcpy(ga, &t0, 16);
+        __builtin_memcpy(ga + 4, &t1, 16);
+        __builtin_memcpy(ga + w, &t2, 16);
+        __builtin_memcpy(ga + w + 4, &t3, 16);
+      } else {
+        __builtin_memcpy(j->y + o, &best, 16);
+        if (j->idx) {
+          int b = plane0 + c;
+          cl_v4i at = (cl_v4i){b, b + 2, b + 4, b + 6} + off;
+          __builtin_memcpy(j->idx + o, &at, 16);
+        }
+      }
+      if (jj + 4 >= ow) break;
+    }
+  }
 }
 
-/* The argmax of each window is found again from x (cheaper than keeping indices alive from the forward). */
+static void max_tiles_task(void* ctx, int task, int backward) {
+  const pool_job* j = ctx;
+  int per = tile_rows(j->g), from = task * per;
+  max_tiles(j, from, imin(from + per, j->g->planes * j->g->oh), backward);
+}
+static void max_tiles_fwd(void* ctx, int task, int thread) { (void)thread, max_tiles_task(ctx, task, 0); }
+static void max_tiles_bwd(void* ctx, int task, int thread) { (void)thread, max_tiles_task(ctx, task, 1); }
+static int tile_tasks(const cl_pool* g) {
+  int rows = g->planes * g->oh, per = tile_rows(g);
+  return (rows + per - 1) / per;
+}
+
+void cl_max_pool2d_forward(const cl_pool* g, const float* x, float* y, int32_t* indices) {
+  pool_job j = {.g = g, .x = x, .y = y, .idx = indices};
+  size_t traffic = (size_t)g->planes * (g->h * g->w + 2 * g->oh * g->ow);
+  if (is_tiled(g) && g->planes * g->oh > 0)
+    cl_np_run(tile_tasks(g), traffic, max_tiles_fwd, &j);
+  else
+    cl_np_run(g->planes, traffic, max_forward_task, &j);
+}
+
+/* The argmax of each window is found again from x (cheaper than keeping indices alive from the forward); windows
+ * that tile the plane take max_tiles instead, which assigns every input and needs no zeroing pass. */
 static void max_backward_task(void* ctx, int plane, int thread) {
   (void)thread;
   const pool_job* j = ctx;
@@ -179,31 +280,24 @@ static void max_backward_task(void* ctx, int plane, int thread) {
   const float* gy = j->gy + plane * out;
   float best[CHUNK];
   int32_t at[CHUNK];
-  int w = g->w, tiles = is_2x2(g) && 2 * g->oh == g->h && 2 * g->ow == w;
-  if (!tiles) memset(gx, 0, in * sizeof(float));
+  memset(gx, 0, in * sizeof(float));
   for (int i = 0; i < g->oh; i++)
     for (int j0 = 0; j0 < g->ow; j0 += CHUNK) {
       int j1 = imin(j0 + CHUNK, g->ow);
       max_row(g, x, i, j0, j1, best, at);
       const float* gr = gy + (size_t)i * g->ow;
-      if (tiles) /* the windows tile the plane: each input gets its window's gradient or zero, no zeroing pass */
-        for (int jj = j0; jj < j1; jj++) {
-          int p = 2 * i * w + 2 * jj, a = at[jj - j0];
-          float v = gr[jj];
-          gx[p] = a == p ? v : 0;
-          gx[p + 1] = a == p + 1 ? v : 0;
-          gx[p + w] = a == p + w ? v : 0;
-          gx[p + w + 1] = a == p + w + 1 ? v : 0;
-        }
-      else
-        for (int jj = j0; jj < j1; jj++)
-          if (at[jj - j0] >= 0) gx[at[jj - j0]] += gr[jj];
+      for (int jj = j0; jj < j1; jj++)
+        if (at[jj - j0] >= 0) gx[at[jj - j0]] += gr[jj];
     }
 }
 
 void cl_max_pool2d_backward(const cl_pool* g, const float* x, const float* gy, float* gx) {
   pool_job j = {.g = g, .x = x, .gy = gy, .gx = gx};
-  cl_np_run(g->planes, (size_t)g->planes * (2 * g->h * g->w + g->oh * g->ow), max_backward_task, &j);
+  size_t traffic = (size_t)g->planes * (2 * g->h * g->w + g->oh * g->ow);
+  if (is_tiled(g) && g->planes * g->oh > 0)
+    cl_np_run(tile_tasks(g), traffic, max_tiles_bwd, &j);
+  else
+    cl_np_run(g->planes, traffic, max_backward_task, &j);
 }
 
 /* Window (i, jj) of average pooling clipped to the input, and its divisor; adaptive windows when adaptive. */

@@ -49,6 +49,15 @@ const poolCases: [string, PoolGeometry][] = [
   ['3×2 s(1,2) p(1,1) d(2,1) ceil', pool(2, 9, 8, [3, 2], [1, 2], [1, 1], [2, 1], true)],
   ['3×3 s1 p1 ceil', pool(2, 5, 6, [3, 3], [3, 3], [1, 1], [1, 1], true)],
   ['threaded 2×2 s2', pool(4096, 28, 28, [2, 2], [2, 2], [0, 0], [1, 1], false)],
+  [
+    '2×2 s2 tiled, rows of 3 windows (narrower than a vector)',
+    pool(5, 6, 6, [2, 2], [2, 2], [0, 0], [1, 1], false),
+  ],
+  [
+    '2×2 s2 tiled 14×14, rows of 7 (last vector overlaps)',
+    pool(37, 14, 14, [2, 2], [2, 2], [0, 0], [1, 1], false),
+  ],
+  ['2×2 s2 tiled, rows of 4', pool(9, 2, 8, [2, 2], [2, 2], [0, 0], [1, 1], false)],
   ['2×2 s2 rows wider than a chunk', pool(2, 4, 1030, [2, 2], [2, 2], [0, 0], [1, 1], false)],
   ['3×3 s1 rows wider than a chunk', pool(2, 3, 600, [3, 3], [1, 1], [1, 1], [1, 1], false)],
   ['3×3 s2 p1 wide rows (four windows a vector)', pool(4, 9, 40, [3, 3], [2, 2], [1, 1], [1, 1], false)],
@@ -129,6 +138,23 @@ describe.each(fast)('%s', (name) => {
     const fgx = junk(x.length);
     be().maxPool2dBackward(g, x, gy, fgx);
     expect(relError(expected, fgx)).toBeLessThan(TOL);
+  });
+
+  it('maxPool2d 2×2 s2 tiled with ties and NaNs: the first maximum of each window wins', () => {
+    const g = pool(70, 14, 14, [2, 2], [2, 2], [0, 0], [1, 1], false);
+    const x = fill(g.planes * g.h * g.w, 9).map((v) => Math.round(v * 2));
+    for (let i = 5; i < x.length; i += 97) x[i] = Number.NaN;
+    const outN = g.planes * g.oh * g.ow;
+    const [ry, ri, fy, fi] = [junk(outN), new Int32Array(outN), junk(outN), new Int32Array(outN)];
+    ref.maxPool2dForward(g, x, ry, ri);
+    be().maxPool2dForward(g, x, fy, fi);
+    expect(firstDifference(fi, ri)).toBe(-1);
+    expect(firstDifference(fy, ry)).toBe(-1);
+    const gy = fill(outN, 10);
+    const [rgx, fgx] = [junk(x.length), junk(x.length)];
+    ref.maxPool2dBackward(g, x, gy, rgx);
+    be().maxPool2dBackward(g, x, gy, fgx);
+    expect(firstDifference(fgx, rgx)).toBe(-1);
   });
 
   it.each(
