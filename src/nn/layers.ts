@@ -311,6 +311,8 @@ function foldable(conv: Module, bn: Module, x: Tensor): boolean {
     conv.forward === Conv2d.prototype.forward &&
     bn.forward === BatchNorm2d.prototype.forward &&
     bn.numFeatures === conv.outChannels &&
+    // BatchNorm2d rejects anything but [N, C, H, W]; an unbatched input takes the unfused path and its error.
+    x.ndim === 4 &&
     (!isGradEnabled() ||
       (!x.requiresGrad && ![conv.weight, conv.bias, bn.weight, bn.bias].some((p) => p?.requiresGrad)))
   );

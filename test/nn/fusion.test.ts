@@ -136,6 +136,11 @@ describe('Conv2d → BatchNorm2d (→ ReLU) folding in eval mode', () => {
     expectClose(fused(net, x), unfused(net, x));
   });
 
+  it('leaves an unbatched input to the batch norm, which rejects it as unfused', () => {
+    const net = smallNet().eval();
+    expect(() => fused(net, randn([3, 9, 9]))).toThrow(/BatchNorm2d: input must have 4 dims with 8 channels/);
+  });
+
   it('sees a write straight into .data once the model is put in eval mode again', () => {
     manualSeed(4);
     const net = smallNet();
