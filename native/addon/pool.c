@@ -1,13 +1,25 @@
 /*
- * The addon's thread pool: CONVLAB_THREADS threads (default: every online core), the caller being one of them.
- * A job is a task counter that every thread claims from. Between jobs a worker spins briefly (a job often follows
- * within microseconds, and a wake-up through the condition variable costs tens of them), then sleeps.
+ * The addon's thread pool: CONVLAB_THREADS threads (default: the CPUs this process may use), the caller being one
+ * of them.
+ *
+ * A job is published as one 64-bit word, (job number << 32) | next task, that every thread claims tasks from by
+ * compare-and-swap, and the caller waits for its *tasks* to be done, not for the workers to check in. A worker
+ * that wakes late (asleep, or its CPU taken by another process: this machine is shared) finds the job claimed and
+ * costs nothing; when every worker waited for every job, one descheduled worker stalled each op for a scheduler
+ * time slice, and two threads ran slower than one. A claim succeeds only while the word still names the job whose
+ * description the thread read, so a late worker never runs a task of a finished job.
+ *
+ * Between jobs a worker spins for a while (the next op usually follows within tens of microseconds, and a futex
+ * wake-up costs as much), yielding the CPU to other runnable processes while it does, then sleeps.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -15,15 +27,27 @@
 
 #include "../src/convlab.h"
 
+/* How long an idle worker spins before it sleeps, and how long the caller spins for running tasks before it
+ * sleeps. About what libgomp spins by default (300 000 pauses); a model's ops follow one another within this. */
+#define SPIN_NS 2000000L
+/* Pauses between looks at the clock and offers of the CPU (a pause is ~60 ns here, clock_gettime ~80 ns). */
+#define SPIN_BATCH 64
+
+typedef struct {
+  cl_task_fn fn;
+  void* ctx;
+  int tasks;
+} job_t;
+
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER, finished = PTHREAD_COND_INITIALIZER;
 static int nthreads = 0, started = 0;
-static unsigned long generation = 0;
-static cl_task_fn job_fn;
-static void* job_ctx;
-static int job_tasks, job_next, job_busy;
-
-#define SPINS 4000
+/* Job j's description lives in jobs[j & 1]: it is rewritten only for job j + 2, after job j + 1 was published. */
+static job_t jobs[2];
+static uint64_t word;  /* (job << 32) | next task to claim */
+static int done;       /* tasks of the current job finished */
+static int sleepers;   /* workers asleep on `wake` */
+static int waiting;    /* the caller asleep on `finished` */
 
 static void pause_cpu(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -31,39 +55,115 @@ static void pause_cpu(void) {
 #endif
 }
 
-static int claim(void) { return __atomic_fetch_add(&job_next, 1, __ATOMIC_RELAXED); }
+static long now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1000000000L + t.tv_nsec;
+}
 
-static void* worker(void* arg) {
-  int id = (int)(size_t)arg;
-  unsigned long seen = 0;
+/*
+ * Claims and runs tasks of the job the word names until none is left. The description is read before the claim:
+ * if the claim succeeds the word still named that job, which therefore was not finished and its description not
+ * yet reused. Tasks are claimed a run at a time, about an eighth of a thread's share: a job of thousands of tiny
+ * tasks (copying planes) would otherwise spend its time passing the word's cache line between the cores.
+ */
+static void run_tasks(int id) {
+  uint64_t w = __atomic_load_n(&word, __ATOMIC_ACQUIRE);
   for (;;) {
-    for (int i = 0; i < SPINS && __atomic_load_n(&generation, __ATOMIC_ACQUIRE) == seen; i++) pause_cpu();
-    if (__atomic_load_n(&generation, __ATOMIC_ACQUIRE) == seen) {
-      pthread_mutex_lock(&lock);
-      while (generation == seen) pthread_cond_wait(&wake, &lock);
-      pthread_mutex_unlock(&lock);
-    }
-    seen = __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
-    for (int t; (t = claim()) < job_tasks;) job_fn(job_ctx, t, id);
-    if (__atomic_sub_fetch(&job_busy, 1, __ATOMIC_ACQ_REL) == 0) {
+    const job_t* j = &jobs[(w >> 32) & 1];
+    cl_task_fn fn = __atomic_load_n(&j->fn, __ATOMIC_ACQUIRE);
+    void* ctx = __atomic_load_n(&j->ctx, __ATOMIC_ACQUIRE);
+    int tasks = __atomic_load_n(&j->tasks, __ATOMIC_ACQUIRE);
+    int t = (int)(uint32_t)w;
+    if (t >= tasks) return;
+    int run = tasks / (8 * nthreads);
+    run = run < 1 ? 1 : run > tasks - t ? tasks - t : run;
+    if (!__atomic_compare_exchange_n(&word, &w, w + (uint64_t)run, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) continue;
+    for (int i = t; i < t + run; i++) fn(ctx, i, id);
+    /* The last task done wakes the caller if it went to sleep (it cannot sleep while a task runs unseen: it reads
+     * `done` under the lock after setting `waiting`). */
+    if (__atomic_add_fetch(&done, run, __ATOMIC_SEQ_CST) == tasks && __atomic_load_n(&waiting, __ATOMIC_SEQ_CST)) {
       pthread_mutex_lock(&lock);
       pthread_cond_signal(&finished);
       pthread_mutex_unlock(&lock);
     }
+    w = __atomic_load_n(&word, __ATOMIC_ACQUIRE);
+  }
+}
+
+static uint32_t job_of(uint64_t w) { return (uint32_t)(w >> 32); }
+
+static void* worker(void* arg) {
+  int id = (int)(size_t)arg;
+  uint32_t seen = job_of(__atomic_load_n(&word, __ATOMIC_ACQUIRE));
+  for (;;) {
+    long start = now_ns();
+    while (job_of(__atomic_load_n(&word, __ATOMIC_ACQUIRE)) == seen && now_ns() - start < SPIN_NS) {
+      for (int i = 0; i < SPIN_BATCH; i++) pause_cpu();
+      sched_yield(); /* a process waiting for this CPU gets it; without one this returns at once */
+    }
+    if (job_of(__atomic_load_n(&word, __ATOMIC_ACQUIRE)) == seen) {
+      pthread_mutex_lock(&lock);
+      __atomic_add_fetch(&sleepers, 1, __ATOMIC_SEQ_CST);
+      while (job_of(__atomic_load_n(&word, __ATOMIC_SEQ_CST)) == seen) pthread_cond_wait(&wake, &lock);
+      __atomic_sub_fetch(&sleepers, 1, __ATOMIC_SEQ_CST);
+      pthread_mutex_unlock(&lock);
+    }
+    seen = job_of(__atomic_load_n(&word, __ATOMIC_ACQUIRE));
+    run_tasks(id);
   }
   return 0;
 }
 
-/* The first number in a file (cgroup limits), or -1. */
+/* The first number in a file (cgroup limits; "max" reads as 0, no limit), the second in *second; -1 without it. */
 static long read_long(const char* path, long* second) {
   FILE* f = fopen(path, "r");
   if (!f) return -1;
   char word[32];
   long first = -1;
-  if (fscanf(f, "%31s", word) == 1) first = word[0] == 'm' ? 0 : strtol(word, 0, 10); /* "max": no quota */
+  if (fscanf(f, "%31s", word) == 1) first = word[0] == 'm' ? 0 : strtol(word, 0, 10);
   if (second && fscanf(f, "%ld", second) != 1) *second = 0;
   fclose(f);
   return first;
+}
+
+/* CPUs a CFS quota of quota µs per period µs allows (rounded up), or `n` when there is none or it is larger. */
+static long quota_cap(long n, long quota, long period) {
+  if (quota > 0 && period > 0) {
+    long q = (quota + period - 1) / period;
+    if (q < n) return q;
+  }
+  return n;
+}
+
+/*
+ * The cgroup v2 quota: cpu.max of this process's own cgroup (the path after "0::" in /proc/self/cgroup) and of
+ * every cgroup above it, since a parent's limit binds its children; in a container the namespace makes it "/".
+ */
+static long cgroup2_cap(long n) {
+  char path[512] = "/sys/fs/cgroup";
+  FILE* f = fopen("/proc/self/cgroup", "r");
+  if (f) {
+    char line[400];
+    while (fgets(line, sizeof line, f)) {
+      if (strncmp(line, "0::", 3) != 0) continue;
+      line[strcspn(line, "\n")] = 0;
+      if (strcmp(line + 3, "/") != 0 && strlen(line + 3) < sizeof path - 32) strcat(path, line + 3);
+      break;
+    }
+    fclose(f);
+  }
+  for (;;) {
+    char file[560];
+    long period = 0, quota;
+    snprintf(file, sizeof file, "%s/cpu.max", path);
+    quota = read_long(file, &period);
+    n = quota_cap(n, quota, period);
+    char* slash = strrchr(path, '/');
+    if (!slash || slash - path < (long)strlen("/sys/fs/cgroup")) break;
+    *slash = 0;
+  }
+  return n;
 }
 
 /*
@@ -75,15 +175,9 @@ static int usable_cpus(void) {
 #if defined(__linux__)
   cpu_set_t set;
   if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) n = CPU_COUNT(&set);
-  long period = 0, quota = read_long("/sys/fs/cgroup/cpu.max", &period);
-  if (quota <= 0) {
-    quota = read_long("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", 0);
-    period = read_long("/sys/fs/cgroup/cpu/cpu.cfs_period_us", 0);
-  }
-  if (quota > 0 && period > 0) {
-    long q = (quota + period - 1) / period;
-    if (q < n) n = q;
-  }
+  n = cgroup2_cap(n);
+  n = quota_cap(n, read_long("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", 0),
+                read_long("/sys/fs/cgroup/cpu/cpu.cfs_period_us", 0));
 #endif
   return n < 1 ? 1 : (int)n;
 }
@@ -125,18 +219,33 @@ void cl_parallel_for(int tasks, cl_task_fn fn, void* ctx) {
   }
   while (started < t - 1) {
     pthread_t th;
-    pthread_create(&th, 0, worker, (void*)(size_t)(started + 1));
+    if (pthread_create(&th, 0, worker, (void*)(size_t)(started + 1)) != 0) break;
     pthread_detach(th);
     started++;
   }
-  pthread_mutex_lock(&lock);
-  job_fn = fn, job_ctx = ctx, job_tasks = tasks, job_next = 0, job_busy = t - 1;
-  __atomic_store_n(&generation, generation + 1, __ATOMIC_RELEASE);
-  pthread_cond_broadcast(&wake);
-  pthread_mutex_unlock(&lock);
-  for (int i; (i = claim()) < tasks;) fn(ctx, i, 0);
-  for (int i = 0; i < SPINS && __atomic_load_n(&job_busy, __ATOMIC_ACQUIRE) > 0; i++) pause_cpu();
-  pthread_mutex_lock(&lock);
-  while (__atomic_load_n(&job_busy, __ATOMIC_ACQUIRE) > 0) pthread_cond_wait(&finished, &lock);
-  pthread_mutex_unlock(&lock);
+  uint64_t w = __atomic_load_n(&word, __ATOMIC_RELAXED);
+  uint32_t next = job_of(w) + 1;
+  job_t* j = &jobs[next & 1];
+  __atomic_store_n(&j->fn, fn, __ATOMIC_RELEASE);
+  __atomic_store_n(&j->ctx, ctx, __ATOMIC_RELEASE);
+  __atomic_store_n(&j->tasks, tasks, __ATOMIC_RELEASE);
+  __atomic_store_n(&done, 0, __ATOMIC_RELAXED);
+  __atomic_store_n(&word, (uint64_t)next << 32, __ATOMIC_SEQ_CST);
+  if (__atomic_load_n(&sleepers, __ATOMIC_SEQ_CST) > 0) {
+    pthread_mutex_lock(&lock);
+    pthread_cond_broadcast(&wake);
+    pthread_mutex_unlock(&lock);
+  }
+  run_tasks(0);
+  /* Every task is claimed; wait for those still running on other threads. */
+  long start = now_ns();
+  while (__atomic_load_n(&done, __ATOMIC_ACQUIRE) < tasks && now_ns() - start < SPIN_NS)
+    for (int i = 0; i < SPIN_BATCH && __atomic_load_n(&done, __ATOMIC_ACQUIRE) < tasks; i++) pause_cpu();
+  if (__atomic_load_n(&done, __ATOMIC_ACQUIRE) < tasks) {
+    pthread_mutex_lock(&lock);
+    __atomic_store_n(&waiting, 1, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(&done, __ATOMIC_SEQ_CST) < tasks) pthread_cond_wait(&finished, &lock);
+    __atomic_store_n(&waiting, 0, __ATOMIC_SEQ_CST);
+    pthread_mutex_unlock(&lock);
+  }
 }

@@ -280,27 +280,25 @@ static void forward_task(void* ctx, int task, int thread) {
   conv_job* j = ctx;
   const cl_geom* g = j->g;
   const cl_config* cfg = cl_current();
-  int part = task % j->parts, ng = task / j->parts, grp = ng % g->groups, n = ng / g->groups;
   int cg = g->c / g->groups, kg = g->k / g->groups, rows = cg * cl_ksize(g), P = cl_plane(g->out);
-  int strips = (P + cfg->nr - 1) / cfg->nr, lo, hi;
-  cl_chunk(strips, j->parts, part, &lo, &hi);
-  lo *= cfg->nr;
-  hi = hi * cfg->nr < P ? hi * cfg->nr : P;
-  if (hi <= lo) return;
-  float* y = j->y + ((size_t)n * g->k + (size_t)grp * kg) * P;
-  for (int k = 0; k < kg; k++) {
+  int ng, m0, m1, lo, hi;
+  cl_split_task(&j->split, cfg, task, kg, P, &ng, &m0, &m1, &lo, &hi);
+  if (hi <= lo || m1 <= m0) return;
+  int grp = ng % g->groups, n = ng / g->groups;
+  float* y = j->y + ((size_t)n * g->k + (size_t)grp * kg + m0) * P;
+  for (int k = m0; k < m1; k++) {
     float b = j->bias ? j->bias[grp * kg + k] : 0.0f;
-    for (int p = lo; p < hi; p++) y[(size_t)k * P + p] = b;
+    for (int p = lo; p < hi; p++) y[(size_t)(k - m0) * P + p] = b;
   }
   const float* x = j->x + ((size_t)n * g->c + (size_t)grp * cg) * cl_plane(g->in);
-  cl_mat a = {j->w + (size_t)grp * kg * rows, rows, 0};
+  cl_mat a = {j->w + ((size_t)grp * kg + m0) * rows, rows, 0};
   float* ws = j->ws + (size_t)thread * j->wsPer;
   if (cl_is_pointwise(g)) {
     cl_mat b = {x, P, 0};
-    cl_gemm_core(cfg, kg, rows, lo, hi, &a, 1.0f, cl_pack_b_matrix, &b, y, P, ws);
+    cl_gemm_core(cfg, m1 - m0, rows, lo, hi, &a, 1.0f, cl_pack_b_matrix, &b, y, P, ws);
   } else {
     im2col_src s = {g, x, cl_plane(g->in), P};
-    cl_gemm_core(cfg, kg, rows, lo, hi, &a, 1.0f, pack_im2col, &s, y, P, ws);
+    cl_gemm_core(cfg, m1 - m0, rows, lo, hi, &a, 1.0f, pack_im2col, &s, y, P, ws);
   }
 }
 
@@ -321,22 +319,19 @@ static void batched_task(void* ctx, int task, int thread) {
   conv_job* j = ctx;
   const cl_geom* g = j->g;
   const cl_config* cfg = cl_current();
-  int part = task % j->parts, grp = task / j->parts;
   int cg = g->c / g->groups, kg = g->k / g->groups, rows = cg * cl_ksize(g), NP = g->n * cl_plane(g->out);
-  int strips = (NP + cfg->nr - 1) / cfg->nr, lo, hi;
-  cl_chunk(strips, j->parts, part, &lo, &hi);
-  lo *= cfg->nr;
-  hi = hi * cfg->nr < NP ? hi * cfg->nr : NP;
-  if (hi <= lo) return;
-  float* c = j->ws + (size_t)grp * kg * NP;
-  for (int k = 0; k < kg; k++) {
+  int grp, m0, m1, lo, hi;
+  cl_split_task(&j->split, cfg, task, kg, NP, &grp, &m0, &m1, &lo, &hi);
+  if (hi <= lo || m1 <= m0) return;
+  float* c = j->ws + ((size_t)grp * kg + m0) * NP;
+  for (int k = m0; k < m1; k++) {
     float b = j->bias ? j->bias[grp * kg + k] : 0.0f;
-    for (int p = lo; p < hi; p++) c[(size_t)k * NP + p] = b;
+    for (int p = lo; p < hi; p++) c[(size_t)(k - m0) * NP + p] = b;
   }
-  cl_mat a = {j->w + (size_t)grp * kg * rows, rows, 0};
+  cl_mat a = {j->w + ((size_t)grp * kg + m0) * rows, rows, 0};
   cl_batch_src s = {g, j->x + (size_t)grp * cg * cl_plane(g->in), (size_t)g->c * cl_plane(g->in), cl_plane(g->out)};
   float* ws = j->ws + batched_out_floats(g) + (size_t)thread * j->wsPer;
-  cl_gemm_core(cfg, kg, rows, lo, hi, &a, 1.0f, pack_im2col_batch, &s, c, NP, ws);
+  cl_gemm_core(cfg, m1 - m0, rows, lo, hi, &a, 1.0f, pack_im2col_batch, &s, c, NP, ws);
 }
 
 static void batched_scatter_task(void* ctx, int i, int thread) {
@@ -349,9 +344,9 @@ static void batched_scatter_task(void* ctx, int i, int thread) {
 
 static void batched_forward(const cl_geom* g, const float* x, const float* w, const float* bias, float* y, float* ws) {
   conv_job j = {g, x, w, bias, 0, y, ws, cl_gemm_core_workspace(cl_current(), g->k / g->groups), 1};
-  int strips = (g->n * cl_plane(g->out) + cl_current()->nr - 1) / cl_current()->nr;
-  j.parts = cl_parts_for(g->groups, strips);
-  cl_parallel_for(g->groups * j.parts, batched_task, &j);
+  j.split = cl_split_gemm(cl_current(), g->groups, g->k / g->groups, g->n * cl_plane(g->out),
+                          g->c / g->groups * cl_ksize(g));
+  cl_parallel_for(cl_split_tasks(&j.split), batched_task, &j);
   cl_parallel_for(g->n * g->k, batched_scatter_task, &j);
 }
 
@@ -607,7 +602,7 @@ double cl_conv_flops(const cl_geom* g) {
 }
 
 void cl_conv_forward(const cl_geom* g, const float* x, const float* w, const float* bias, float* y, float* ws) {
-  int serial = cl_conv_flops(g) < CL_PARALLEL_MIN_FLOPS;
+  int serial = cl_conv_flops(g) < CL_SPLIT_FLOPS;
   cl_serial(serial);
   conv_forward(g, x, w, bias, y, ws);
   cl_serial(-serial);
@@ -636,8 +631,8 @@ static void conv_forward(const cl_geom* g, const float* x, const float* w, const
     shifted_forward(g, x, w, bias, y, ws);
     return;
   }
-  int strips = (cl_plane(g->out) + cl_current()->nr - 1) / cl_current()->nr;
-  j.parts = cl_parts_for(g->n * g->groups, strips);
-  cl_parallel_for(g->n * g->groups * j.parts, forward_task, &j);
+  j.split = cl_split_gemm(cl_current(), g->n * g->groups, g->k / g->groups, cl_plane(g->out),
+                          g->c / g->groups * cl_ksize(g));
+  cl_parallel_for(cl_split_tasks(&j.split), forward_task, &j);
 }
 

@@ -28,7 +28,8 @@ typedef struct {
   const float *x, *w, *bias, *gy;
   float *y, *ws;
   size_t wsPer;
-  int parts; /* chunks per (image, group) or per group */
+  int parts;     /* chunks per (image, group) or per group */
+  cl_split split; /* the GEMM paths' tasks */
 } conv_job;
 
 static inline int cl_plane(const int* s) { return s[0] * s[1] * s[2]; }

@@ -252,14 +252,14 @@ static void backward_data(const cl_geom* g, const float* gy, const float* w, flo
 static void backward_filter(const cl_geom* g, const float* x, const float* gy, float* gw, float* ws);
 
 void cl_conv_backward_data(const cl_geom* g, const float* gy, const float* w, float* gx, float* ws) {
-  int serial = cl_conv_flops(g) < CL_PARALLEL_MIN_FLOPS;
+  int serial = cl_conv_flops(g) < CL_SPLIT_FLOPS;
   cl_serial(serial);
   backward_data(g, gy, w, gx, ws);
   cl_serial(-serial);
 }
 
 void cl_conv_backward_filter(const cl_geom* g, const float* x, const float* gy, float* gw, float* ws) {
-  int serial = cl_conv_flops(g) < CL_PARALLEL_MIN_FLOPS;
+  int serial = cl_conv_flops(g) < CL_SPLIT_FLOPS;
   cl_serial(serial);
   backward_filter(g, x, gy, gw, ws);
   cl_serial(-serial);
@@ -329,19 +329,16 @@ static void filter_task(void* ctx, int task, int thread) {
   conv_job* j = ctx;
   const cl_geom* g = j->g;
   const cl_config* cfg = cl_current();
-  int part = task % j->parts, grp = task / j->parts;
   int cg = g->c / g->groups, kg = g->k / g->groups, rows = cg * cl_ksize(g), NP = g->n * cl_plane(g->out);
-  int strips = (rows + cfg->nr - 1) / cfg->nr, lo, hi;
-  cl_chunk(strips, j->parts, part, &lo, &hi);
-  lo *= cfg->nr;
-  hi = hi * cfg->nr < rows ? hi * cfg->nr : rows;
-  if (hi <= lo) return;
-  float* gw = j->y + (size_t)grp * kg * rows;
-  for (int k = 0; k < kg; k++) memset(gw + (size_t)k * rows + lo, 0, (size_t)(hi - lo) * sizeof(float));
+  int grp, m0, m1, lo, hi;
+  cl_split_task(&j->split, cfg, task, kg, rows, &grp, &m0, &m1, &lo, &hi);
+  if (hi <= lo || m1 <= m0) return;
+  float* gw = j->y + ((size_t)grp * kg + m0) * rows;
+  for (int k = m0; k < m1; k++) memset(gw + (size_t)(k - m0) * rows + lo, 0, (size_t)(hi - lo) * sizeof(float));
   float* ws = j->ws + gy_floats(g) + (size_t)thread * j->wsPer;
-  cl_mat a = {j->ws + (size_t)grp * kg * NP, NP, 0};
+  cl_mat a = {j->ws + ((size_t)grp * kg + m0) * NP, NP, 0};
   cl_batch_src s = {g, j->x + (size_t)grp * cg * cl_plane(g->in), (size_t)g->c * cl_plane(g->in), cl_plane(g->out)};
-  cl_gemm_core(cfg, kg, NP, lo, hi, &a, 1.0f, pack_im2col_t_batch, &s, gw, rows, ws);
+  cl_gemm_core(cfg, m1 - m0, NP, lo, hi, &a, 1.0f, pack_im2col_t_batch, &s, gw, rows, ws);
 }
 
 /*
@@ -475,10 +472,10 @@ static void backward_filter(const cl_geom* g, const float* x, const float* gy, f
     return;
   }
   conv_job j = {g, x, 0, 0, gy, gw, ws, cl_gemm_core_workspace(cl_current(), g->k / g->groups), 1};
-  int strips = (g->c / g->groups * cl_ksize(g) + cl_current()->nr - 1) / cl_current()->nr;
-  j.parts = cl_parts_for(g->groups, strips);
+  j.split = cl_split_gemm(cl_current(), g->groups, g->k / g->groups, g->c / g->groups * cl_ksize(g),
+                          g->n * cl_plane(g->out));
   cl_parallel_for(g->n * g->k, gather_gy_task, &j);
-  cl_parallel_for(g->groups * j.parts, filter_task, &j);
+  cl_parallel_for(cl_split_tasks(&j.split), filter_task, &j);
 }
 
 size_t cl_conv_workspace(const cl_geom* g) {

@@ -74,8 +74,24 @@ int cl_threads(void);
 /* While the count is positive (cl_serial(+1) … cl_serial(-1)), cl_parallel_for runs every task on the caller: work
  * too small to pay for waking another thread. */
 void cl_serial(int delta);
-/* Below this many floating-point operations an op runs on one thread (a hand-off costs microseconds). */
-#define CL_PARALLEL_MIN_FLOPS 2e6
+/*
+ * When an op splits across threads, one table for every op: below these sizes the calling thread runs it alone,
+ * since handing work to another costs more than it saves (a few microseconds to publish a job and for a spinning
+ * worker to claim from it, tens when the worker sleeps). How each was measured, on the 2-core machines this
+ * project runs on (shared with other work, so 1 and 2 threads alternate in one process and medians are kept):
+ *  - CL_SPLIT_FLOPS (convolutions and GEMMs, 2 × multiply-adds), Zen 3: ShuffleNet v1's grouped 1×1 layers of
+ *    2.3-7 MFLOP (50-200 µs) run 1.3-1.7× faster on two threads; its depthwise layers of 0.2-1 MFLOP (20-40 µs)
+ *    gained nothing measurable.
+ *  - CL_SPLIT_ELEMENTS (memory-bound element-wise passes: add, relu, copies) and CL_SPLIT_ELEMENTS_MATH (passes
+ *    evaluating exp, log or tanh per element), elements per task, Zen 3: a second thread never paid for add or
+ *    relu up to 4 M elements, and paid for exp from a few million.
+ *  - CL_SPLIT_FLOATS_NORMPOOL (batch norm, pooling: floats of traffic), Zen 4: batch norm over 1 Mi floats took
+ *    0.69-0.80 ms on one thread and 0.77-0.92 on two, over 4 Mi 6.4 against 3.9-7.3.
+ */
+#define CL_SPLIT_FLOPS 2e6
+#define CL_SPLIT_ELEMENTS (1 << 20)
+#define CL_SPLIT_ELEMENTS_MATH (1 << 19)
+#define CL_SPLIT_FLOATS_NORMPOOL (4 * 1024 * 1024)
 
 size_t cl_gemm_workspace(int m, int n, int k);
 void cl_gemm(int transA, int transB, int m, int n, int k, float alpha, const float* a, int lda, const float* b,

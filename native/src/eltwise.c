@@ -6,9 +6,8 @@
  * (ifunc; "arch=haswell" would test for that exact CPU and pick the baseline on every AMD part). The baseline clone
  * is slow (GCC splits 32-byte vector compares into scalar code without AVX) but only CPUs before 2013 run it.
  *
- * Threads: a call splits only above a grain of elements per task. Measured on a 2-core Zen 3 shared with other
- * work (CONVLAB_THREADS=1 vs 2, best of 20): a second thread never paid for memory-bound ops up to 4 M elements
- * (add, relu: 0.15 ms vs 0.3 ms at 800 K), and paid for exp only from a few million; hence the two grains.
+ * Threads: a call splits only above a grain of elements per task, CL_SPLIT_ELEMENTS or CL_SPLIT_ELEMENTS_MATH of
+ * the threshold table (convlab.h).
  */
 #include "eltwise.h"
 
@@ -16,8 +15,8 @@
 
 #define W 8
 /* Elements per task: memory-bound ops, and ops that evaluate exp, log or tanh per element. */
-#define GRAIN_MEM (1 << 20)
-#define GRAIN_MATH (1 << 19)
+#define GRAIN_MEM CL_SPLIT_ELEMENTS
+#define GRAIN_MATH CL_SPLIT_ELEMENTS_MATH
 typedef float V __attribute__((vector_size(32), aligned(4)));
 typedef int32_t VI __attribute__((vector_size(32), aligned(4)));
 

@@ -96,10 +96,47 @@ void cl_gemm_core(const cl_config* cfg, int m, int k, int n0, int n1, const cl_m
   }
 }
 
-/* The contract's gemm: C = alpha·op(A)·op(B) + beta·C, split over column (or row) chunks across threads. */
+/* Tasks per thread: enough that a thread which starts late or is preempted (other processes share the CPUs) leaves
+ * little for the others to wait on, few enough that each still runs whole tiles. */
+enum { TASKS_PER_THREAD = 4 };
+
+cl_split cl_split_gemm(const cl_config* cfg, int items, int m, int n, int k) {
+  cl_split s = {items, 1, 1};
+  int threads = cl_threads();
+  if (threads == 1 || items <= 0) return s;
+  int want = (TASKS_PER_THREAD * threads + items - 1) / items;
+  if (want <= 1) return s;
+  int panels = (m + cfg->mr - 1) / cfg->mr, strips = (n + cfg->nr - 1) / cfg->nr;
+  int target = want < panels * strips ? want : panels * strips;
+  /* Every row block packs B again (k × its columns) and every column block packs A again (its rows × k): with
+   * mp row blocks and np column blocks that is k·(n·mp + m·np) floats packed, which the split minimises over the
+   * ways to make `target` blocks. */
+  double best = -1;
+  for (int mp = 1; mp <= panels && mp <= target; mp++) {
+    int np = (target + mp - 1) / mp;
+    if (np > strips) np = strips;
+    if (mp * np < target) continue;
+    double cost = (double)k * ((double)n * mp + (double)m * np);
+    if (best < 0 || cost < best) best = cost, s.mparts = mp, s.nparts = np;
+  }
+  return s;
+}
+
+void cl_split_task(const cl_split* s, const cl_config* cfg, int t, int m, int n, int* item, int* m0, int* m1,
+                   int* n0, int* n1) {
+  int per = s->mparts * s->nparts, b = t % per;
+  *item = t / per;
+  cl_chunk((m + cfg->mr - 1) / cfg->mr, s->mparts, b / s->nparts, m0, m1);
+  cl_chunk((n + cfg->nr - 1) / cfg->nr, s->nparts, b % s->nparts, n0, n1);
+  *m0 *= cfg->mr, *m1 = *m1 * cfg->mr < m ? *m1 * cfg->mr : m;
+  *n0 *= cfg->nr, *n1 = *n1 * cfg->nr < n ? *n1 * cfg->nr : n;
+}
+
+/* The contract's gemm: C = alpha·op(A)·op(B) + beta·C, split in blocks of rows and columns across threads. */
 typedef struct {
   const cl_config* cfg;
-  int m, n, k, byRows, parts;
+  int m, n, k;
+  cl_split split;
   cl_mat a, b;
   float alpha;
   float* c;
@@ -111,22 +148,13 @@ typedef struct {
 static void gemm_task(void* ctx, int task, int thread) {
   gemm_job* j = ctx;
   float* ws = j->ws + (size_t)thread * j->wsPer;
-  int lo, hi;
-  if (j->byRows) {
-    cl_chunk(j->m, j->parts, task, &lo, &hi);
-    if (hi <= lo) return;
-    cl_mat a = j->a;
-    a.p += a.trans ? (size_t)lo : (size_t)lo * a.ld;
-    cl_gemm_core(j->cfg, hi - lo, j->k, 0, j->n, &a, j->alpha, cl_pack_b_matrix, &j->b, j->c + (size_t)lo * j->ldc,
-                 j->ldc, ws);
-  } else {
-    int strips = (j->n + j->cfg->nr - 1) / j->cfg->nr;
-    cl_chunk(strips, j->parts, task, &lo, &hi);
-    lo *= j->cfg->nr;
-    hi = hi * j->cfg->nr < j->n ? hi * j->cfg->nr : j->n;
-    if (hi <= lo) return;
-    cl_gemm_core(j->cfg, j->m, j->k, lo, hi, &j->a, j->alpha, cl_pack_b_matrix, &j->b, j->c, j->ldc, ws);
-  }
+  int item, m0, m1, n0, n1;
+  cl_split_task(&j->split, j->cfg, task, j->m, j->n, &item, &m0, &m1, &n0, &n1);
+  if (m1 <= m0 || n1 <= n0) return;
+  cl_mat a = j->a;
+  a.p += a.trans ? (size_t)m0 : (size_t)m0 * a.ld;
+  cl_gemm_core(j->cfg, m1 - m0, j->k, n0, n1, &a, j->alpha, cl_pack_b_matrix, &j->b, j->c + (size_t)m0 * j->ldc,
+               j->ldc, ws);
 }
 
 /*
@@ -180,21 +208,12 @@ void cl_gemm(int transA, int transB, int m, int n, int k, float alpha, const flo
   if (k == 0 || alpha == 0 || m == 0 || n == 0) return;
   if (m <= GEMV_MAX_ROWS && !transA && transB) {
     gemv_job v = {m, n, k, lda, ldb, ldc, 1, a, b, alpha, c};
-    if (cl_threads() > 1 && 2.0 * m * n * k > CL_PARALLEL_MIN_FLOPS) v.parts = n < cl_threads() ? n : cl_threads();
+    if (cl_threads() > 1 && 2.0 * m * n * k >= CL_SPLIT_FLOPS) v.parts = n < cl_threads() ? n : cl_threads();
     cl_parallel_for(v.parts, gemv_task, &v);
     return;
   }
-  gemm_job j = {cl_current(), m, n, k, 0, 1, {a, lda, transA}, {b, ldb, transB}, alpha, c, ldc, ws, 0};
+  gemm_job j = {cl_current(), m, n, k, {1, 1, 1}, {a, lda, transA}, {b, ldb, transB}, alpha, c, ldc, ws, 0};
   j.wsPer = cl_gemm_core_workspace(j.cfg, m);
-  int threads = cl_threads();
-  double flops = 2.0 * m * n * k;
-  if (threads > 1 && flops > 2e5) {
-    int strips = (n + j.cfg->nr - 1) / j.cfg->nr;
-    if (strips >= threads) j.parts = strips < threads * 2 ? threads : threads * 2;
-    else {
-      j.byRows = 1;
-      j.parts = m < threads ? m : threads;
-    }
-  }
-  cl_parallel_for(j.parts, gemm_task, &j);
+  if (2.0 * m * n * k >= CL_SPLIT_FLOPS) j.split = cl_split_gemm(j.cfg, 1, m, n, k);
+  cl_parallel_for(cl_split_tasks(&j.split), gemm_task, &j);
 }

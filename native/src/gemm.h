@@ -40,4 +40,20 @@ static inline void cl_chunk(int units, int parts, int i, int* lo, int* hi) {
   *lo = i * base + (i < extra ? i : extra);
   *hi = *lo + base + (i < extra ? 1 : 0);
 }
+
+/*
+ * How `items` independent GEMMs of m × n outputs split into tasks: each into mparts blocks of rows (whole mr
+ * panels) times nparts blocks of columns (whole nr strips). A task packs the A rows and B columns it reads, so
+ * splitting columns repacks A and splitting rows repacks B: the split cuts the side that costs least to repeat.
+ */
+typedef struct {
+  int items, mparts, nparts;
+} cl_split;
+
+cl_split cl_split_gemm(const cl_config* cfg, int items, int m, int n, int k);
+/* Tasks of a split: items × mparts × nparts. */
+static inline int cl_split_tasks(const cl_split* s) { return s->items * s->mparts * s->nparts; }
+/* Task t's item, rows [*m0, *m1) and columns [*n0, *n1) (empty when the split has more blocks than panels). */
+void cl_split_task(const cl_split* s, const cl_config* cfg, int t, int m, int n, int* item, int* m0, int* m1,
+                   int* n0, int* n1);
 #endif

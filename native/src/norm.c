@@ -10,7 +10,7 @@
  * batch norm forward over 256 Ki floats took 0.10 ms on one thread and 0.22 ms split over two; over 1 Mi floats
  * 0.69-0.80 against 0.77-0.92; over 4 Mi floats 6.4 against 3.9-7.3. A second core pays only for copies and passes
  * of several MB, where the op is bound by memory bandwidth one core cannot use up. */
-#define PAR_MIN (4 * 1024 * 1024)
+#define PAR_MIN CL_SPLIT_FLOATS_NORMPOOL /* the threshold table, convlab.h */
 
 void cl_np_run(int tasks, size_t floats, cl_task_fn fn, void* ctx) {
   if (tasks > 1 && floats >= PAR_MIN && cl_threads() > 1)
