@@ -3,12 +3,13 @@
  * parameters, check the configuration once in the constructor, and call the functional op.
  */
 import { ArgumentError } from '../errors.js';
+import { type BatchNormState, fuseConvBn } from '../ops/acnet.js';
 import { type IntOrTuple, ntuple, type Padding, type PaddingMode } from '../ops/args.js';
 import { conv1d, conv2d, conv3d, convCost } from '../ops/conv.js';
 import { convTranspose1d, convTranspose2d, convTranspose3d, convTransposeCost } from '../ops/transposed.js';
 import { getBackend } from '../backend/index.js';
 import type { Generator } from '../tensor/random.js';
-import { bumpVersion, Tensor } from '../tensor/tensor.js';
+import { bumpVersion, type Tensor } from '../tensor/tensor.js';
 import { convParameters } from './init.js';
 import { Module, modeSwitchCount } from './module.js';
 
@@ -117,18 +118,9 @@ export class Conv1d extends ConvNd {
   }
 }
 
-/** What folding a batch norm (in eval mode) into the convolution before it reads: BatchNorm2d has these fields. */
-export interface FoldableNorm {
-  weight: Tensor | null;
-  bias: Tensor | null;
-  runningMean: Tensor;
-  runningVar: Tensor;
-  readonly eps: number;
-}
-
 /** A folded weight and bias, and what they were computed from (each tensor with its version). */
 interface Folded {
-  norm: FoldableNorm;
+  norm: BatchNormState;
   eps: number;
   sources: (Tensor | null)[];
   versions: number[];
@@ -159,7 +151,7 @@ export class Conv2d extends ConvNd {
    * in place on the convolution's fresh output. Not differentiable with respect to the norm: callers use it only
    * where no gradient is recorded (`convBnForward` in layers.ts decides).
    */
-  forwardFolded(x: Tensor, norm: FoldableNorm, relu = false): Tensor {
+  forwardFolded(x: Tensor, norm: BatchNormState, relu = false): Tensor {
     const { weight, bias } = this.foldedWith(norm);
     const y = conv2d(x, weight, { ...this.options(), bias });
     if (relu) {
@@ -170,7 +162,7 @@ export class Conv2d extends ConvNd {
   }
 
   /** The weight and bias of this convolution with norm folded in (cached; see forwardFolded). */
-  foldedWith(norm: FoldableNorm): { weight: Tensor; bias: Tensor } {
+  foldedWith(norm: BatchNormState): { weight: Tensor; bias: Tensor } {
     const sources = [this.weight, this.bias, norm.weight, norm.bias, norm.runningMean, norm.runningVar];
     const f = this.#folded;
     if (
@@ -181,17 +173,12 @@ export class Conv2d extends ConvNd {
       sources.every((t, i) => t === f.sources[i] && (t?._version ?? 0) === f.versions[i])
     )
       return f;
-    const [k] = this.weight.shape as [number];
-    const perK = this.weight.size / k;
-    const w = this.weight.data;
-    const mean = norm.runningMean.data;
-    const variance = norm.runningVar.data;
-    const fw = new Float32Array(w.length);
-    const fb = new Float32Array(k);
-    for (let o = 0; o < k; o++) {
-      const scale = (norm.weight?.data[o] ?? 1) / Math.sqrt(variance[o]! + norm.eps);
-      for (let i = o * perK; i < (o + 1) * perK; i++) fw[i] = w[i]! * scale;
-      fb[o] = ((this.bias?.data[o] ?? 0) - mean[o]!) * scale + (norm.bias?.data[o] ?? 0);
+    const { weight, bias } = fuseConvBn(this.weight, norm);
+    if (this.bias !== null) {
+      // fuseConvBn folds a bias-free convolution; this one's bias passes through the norm's scale too.
+      const [b, fb] = [this.bias.data, bias.data];
+      for (let o = 0; o < fb.length; o++)
+        fb[o]! += (b[o]! * (norm.weight?.data[o] ?? 1)) / Math.sqrt(norm.runningVar.data[o]! + norm.eps);
     }
     const folded: Folded = {
       norm,
@@ -199,8 +186,8 @@ export class Conv2d extends ConvNd {
       sources,
       versions: sources.map((t) => t?._version ?? 0),
       modeSwitches: modeSwitchCount(),
-      weight: new Tensor(fw, this.weight.shape),
-      bias: new Tensor(fb, [k]),
+      weight,
+      bias,
     };
     this.#folded = folded;
     return folded;
