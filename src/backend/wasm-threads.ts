@@ -1,9 +1,11 @@
 /**
  * Threads for the WASM backend: worker instances of the same module over one shared WebAssembly.Memory. The
- * calling thread hands out tasks through a shared counter and blocks with Atomics.wait until every worker it woke
- * has finished, so every call stays synchronous for its caller. Workers start on the first parallel call; one that
- * is not up yet simply gets no work (each worker has its own go/finished words, so a late one never joins a job
- * midway).
+ * calling thread offers each job to the workers that are up and runs tasks itself, claiming them in runs from a
+ * shared counter, so every call stays synchronous for its caller. Each worker has one state word, 4·job + phase
+ * (offered, running, finished): a worker takes an offer by moving it to running, and the caller, once every task
+ * is claimed, withdraws the offers nobody took and waits only for the workers that are running. A worker that is
+ * asleep or has lost its CPU to another process therefore never holds a job up (when the caller waited for every
+ * worker, two threads could run slower than one).
  */
 
 /** Layout of the control block (Int32 words). */
@@ -12,36 +14,52 @@ const CTX = 1;
 const TASKS = 2;
 const NEXT = 3;
 const READY = 4;
-const SLOTS = 16; // per worker w: go at SLOTS + 3w, finished at SLOTS + 3w + 1, ready at SLOTS + 3w + 2
+const SLOTS = 16; // per worker w: state at SLOTS + 2w, up (1 once it serves) at SLOTS + 2w + 1
+const OFFERED = 1;
+const RUNNING = 2;
+const FINISHED = 3;
 const STACK_BYTES = 256 * 1024;
 /** Polls before sleeping: jobs often follow within microseconds, and a futex wake-up costs tens of them. */
 const SPINS = 20000;
+/** Tasks per claim: about an eighth of a thread's share, so jobs of thousands of tiny tasks do not spend their time
+ * passing the counter between cores. */
+const RUNS_PER_THREAD = 8;
 
 /** Runs in each worker, in Node (worker_threads) or a browser (Worker): instantiate, then serve jobs forever. */
 const workerSource = `
-function serve({ module, memory, control, id, stackTop }) {
+function serve({ module, memory, control, id, threads, stackTop }) {
   const ctl = new Int32Array(control);
   const instance = new WebAssembly.Instance(module, {
     env: { memory, parallel_for: () => { throw new Error('convlab wasm: nested parallel loop'); } },
   });
   instance.exports.__stack_pointer.value = stackTop;
   const run = instance.exports.cl_run_task;
-  const go = ${SLOTS} + 3 * id;
-  let seen = Atomics.load(ctl, go);
-  Atomics.store(ctl, go + 2, 1);
+  const st = ${SLOTS} + 2 * id;
+  let seen = Atomics.load(ctl, st);
+  Atomics.store(ctl, st + 1, 1);
   Atomics.add(ctl, ${READY}, 1);
   Atomics.notify(ctl, ${READY});
   for (;;) {
-    for (let i = 0; i < ${SPINS} && Atomics.load(ctl, go) === seen; i++);
-    Atomics.wait(ctl, go, seen);
-    seen = Atomics.load(ctl, go);
+    for (let i = 0; i < ${SPINS} && Atomics.load(ctl, st) === seen; i++);
+    Atomics.wait(ctl, st, seen);
+    seen = Atomics.load(ctl, st);
+    if ((seen & 3) !== ${OFFERED}) continue;
+    // Withdrawn meanwhile: the caller ran every task.
+    const job = seen - ${OFFERED};
+    if (Atomics.compareExchange(ctl, st, seen, job + ${RUNNING}) !== seen) continue;
     const fn = ctl[${FN}], ctx = ctl[${CTX}], tasks = ctl[${TASKS}];
-    for (let i; (i = Atomics.add(ctl, ${NEXT}, 1)) < tasks; ) run(fn, ctx, i, id);
-    Atomics.store(ctl, go + 1, seen);
-    Atomics.notify(ctl, go + 1);
+    const runLength = Math.max(1, Math.floor(tasks / (${RUNS_PER_THREAD} * threads)));
+    for (let i; (i = Atomics.add(ctl, ${NEXT}, runLength)) < tasks; )
+      for (let t = i, end = Math.min(i + runLength, tasks); t < end; t++) run(fn, ctx, t, id);
+    seen = job + ${FINISHED};
+    Atomics.store(ctl, st, seen);
+    Atomics.notify(ctl, st);
   }
 }
-if (typeof require === 'function') serve(require('node:worker_threads').workerData);
+// In Node the source may be run as a module (a process started with --input-type=module passes that on), where
+// there is no require: the built-in module comes from process.getBuiltinModule.
+const workerThreads = globalThis.process?.getBuiltinModule?.('node:worker_threads');
+if (workerThreads) serve(workerThreads.workerData);
 else self.onmessage = (e) => serve(e.data);
 `;
 
@@ -71,6 +89,7 @@ export class WasmThreads {
         memory: this.memory,
         control: this.ctl.buffer,
         id,
+        threads: this.threads,
         stackTop: base + STACK_BYTES,
       };
       spawn(workerSource, data);
@@ -84,6 +103,9 @@ export class WasmThreads {
     }
   }
 
+  /** Job number times 4: the base of the state words' values for the current job (wraps, compared for equality). */
+  private job = 0;
+
   readonly parallelFor = (tasks: number, fn: number, ctx: number): void => {
     const ex = this.exports!;
     if (!this.started && this.threads > 1) {
@@ -95,29 +117,32 @@ export class WasmThreads {
     ctl[CTX] = ctx;
     ctl[TASKS] = tasks;
     Atomics.store(ctl, NEXT, 0);
-    const woken: number[] = [];
+    this.job = (this.job + 4) | 0;
+    const offer = (this.job + OFFERED) | 0;
+    const offered: number[] = [];
     for (let w = 1; w < this.threads; w++) {
-      const go = SLOTS + 3 * w;
-      if (Atomics.load(ctl, go + 2) !== 1) continue;
-      Atomics.add(ctl, go, 1);
-      Atomics.notify(ctl, go);
-      woken.push(w);
+      const st = SLOTS + 2 * w;
+      if (Atomics.load(ctl, st + 1) !== 1) continue;
+      Atomics.store(ctl, st, offer);
+      Atomics.notify(ctl, st);
+      offered.push(st);
     }
-    for (let i = Atomics.add(ctl, NEXT, 1); i < tasks; i = Atomics.add(ctl, NEXT, 1))
-      ex.cl_run_task(fn, ctx, i, 0);
-    for (const w of woken) {
-      const go = SLOTS + 3 * w;
-      const target = Atomics.load(ctl, go);
-      let fin = Atomics.load(ctl, go + 1);
-      for (let i = 0; i < SPINS && fin !== target; i++) fin = Atomics.load(ctl, go + 1);
-      while (fin !== target) {
-        Atomics.wait(ctl, go + 1, fin);
-        fin = Atomics.load(ctl, go + 1);
+    const runLength = Math.max(1, Math.floor(tasks / (RUNS_PER_THREAD * this.threads)));
+    for (let i = Atomics.add(ctl, NEXT, runLength); i < tasks; i = Atomics.add(ctl, NEXT, runLength))
+      for (let t = i, end = Math.min(i + runLength, tasks); t < end; t++) ex.cl_run_task(fn, ctx, t, 0);
+    const finished = (this.job + FINISHED) | 0;
+    for (const st of offered) {
+      // An offer still standing is withdrawn; a worker that took it is running the job's last tasks.
+      let now = Atomics.compareExchange(ctl, st, offer, finished);
+      if (now === offer) continue;
+      for (let i = 0; i < SPINS && now !== finished; i++) now = Atomics.load(ctl, st);
+      while (now !== finished) {
+        Atomics.wait(ctl, st, now);
+        now = Atomics.load(ctl, st);
       }
     }
   };
 }
-
 /** How to start a worker here: worker_threads in Node, a Blob-URL Worker in a browser. */
 function spawner(): (source: string, data: object) => void {
   const proc = globalThis.process;
@@ -129,4 +154,34 @@ function spawner(): (source: string, data: object) => void {
     const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
     new Worker(url).postMessage(data);
   };
+}
+
+/**
+ * CPUs a CFS quota lets this process use (Linux cgroups: v2's cpu.max of the process's cgroup and every cgroup
+ * above it, or v1's cfs_quota_us / cfs_period_us), rounded up; Infinity without a quota or off Linux. Node's
+ * availableParallelism() follows the affinity mask but not the quota, and threads beyond it only time-slice against
+ * each other. The addon's pool reads the same files (native/addon/pool.c).
+ */
+export function cpuQuota(): number {
+  const proc = globalThis.process;
+  if (proc?.versions?.node === undefined || proc.platform !== 'linux') return Infinity;
+  const fs = proc.getBuiltinModule('fs');
+  const read = (file: string): string | null => {
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch {
+      return null;
+    }
+  };
+  const cap = (quota: number, period: number): number =>
+    quota > 0 && period > 0 ? Math.ceil(quota / period) : Infinity;
+  let limit = Infinity;
+  const own = /^0::(.*)$/m.exec(read('/proc/self/cgroup') ?? '')?.[1]?.trim() ?? '/';
+  for (let dir = own === '/' ? '' : own; ; dir = dir.slice(0, dir.lastIndexOf('/'))) {
+    const [quota, period] = (read(`/sys/fs/cgroup${dir}/cpu.max`) ?? '').trim().split(/\s+/);
+    if (quota !== undefined && quota !== 'max') limit = Math.min(limit, cap(Number(quota), Number(period)));
+    if (dir === '') break;
+  }
+  const v1 = Number(read('/sys/fs/cgroup/cpu/cpu.cfs_quota_us'));
+  return Math.min(limit, cap(v1, Number(read('/sys/fs/cgroup/cpu/cpu.cfs_period_us'))));
 }

@@ -8,7 +8,7 @@
  */
 import { CONV_FIELDS, convFields, DEFORM_FIELDS, deformFields, findPackageFile } from './cgeometry.js';
 import type { Backend, ConvGeometry } from './contract.js';
-import { type WasmExports, WasmThreads } from './wasm-threads.js';
+import { cpuQuota, type WasmExports, WasmThreads } from './wasm-threads.js';
 import { type NormPoolExports, wasmNormPool } from './wasm-normpool.js';
 import { type EltwiseExports, wasmEltwise } from './eltwise-wasm.js';
 
@@ -28,12 +28,16 @@ const WASM_PATH = 'native/wasm/convlab.wasm';
 /** The same build with relaxed SIMD (fused multiply-add), used when this runtime validates it. */
 const RELAXED_PATH = 'native/wasm/convlab-relaxed.wasm';
 
-/** Threads: CONVLAB_THREADS, else every core. A browser's main thread may not block, so it runs on one. */
+/**
+ * Threads: CONVLAB_THREADS, else the CPUs the process may use (affinity mask and CPU quota). A browser's main thread
+ * may not block, so it runs on one.
+ */
 function threadCount(): number {
   const proc = globalThis.process;
   const env = proc?.env?.CONVLAB_THREADS;
   if (env !== undefined && env !== '') return Math.max(1, Math.min(64, Number.parseInt(env, 10) || 1));
-  if (proc?.versions?.node !== undefined) return proc.getBuiltinModule('os').availableParallelism();
+  if (proc?.versions?.node !== undefined)
+    return Math.max(1, Math.min(64, proc.getBuiltinModule('os').availableParallelism(), cpuQuota()));
   const isWindow = typeof (globalThis as { document?: unknown }).document !== 'undefined';
   return isWindow ? 1 : Math.min(64, globalThis.navigator?.hardwareConcurrency ?? 1);
 }
