@@ -16,6 +16,9 @@ export interface CheckOptions {
   hint?: string;
 }
 
+/** ' at [2]' for an element of a list answer, '' for the answer itself. */
+const where = (at: string) => (at ? ` at ${at}` : '');
+
 /** Why `answer` differs from `expected`, or null when it does not. `at` names the element within a list. */
 function difference(answer: unknown, expected: Answer, tolerance: number, at: string): string | null {
   if (Array.isArray(expected)) {
@@ -32,16 +35,16 @@ function difference(answer: unknown, expected: Answer, tolerance: number, at: st
     if (typeof answer !== 'number') return `expected a number${at}, got ${describe(answer)}`;
     if (Math.abs(answer - expected) <= tolerance * Math.max(1, Math.abs(expected))) return null;
     // Only the direction: the reader should still work out the value.
-    return `${answer}${at} is too ${answer < expected ? 'small' : 'large'}`;
+    return `${answer}${where(at)} is too ${answer < expected ? 'small' : 'large'}`;
   }
   if (typeof expected === 'string') {
     if (typeof answer !== 'string') return `expected a word${at}, got ${describe(answer)}`;
     return answer.trim().toLowerCase() === expected.trim().toLowerCase()
       ? null
-      : `${JSON.stringify(answer)}${at} is not it`;
+      : `${JSON.stringify(answer)}${where(at)} is not it`;
   }
   if (typeof answer !== 'boolean') return `expected true or false${at}, got ${describe(answer)}`;
-  return answer === expected ? null : `${answer}${at} is not it`;
+  return answer === expected ? null : `${answer}${where(at)} is not it`;
 }
 
 function checkExpected(v: unknown, at: string): void {

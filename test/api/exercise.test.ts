@@ -34,7 +34,7 @@ describe('checkAnswer', () => {
 
   it('compares lists element by element and names the element that differs', () => {
     expect(verdict('s', [1, 64, 28, 28], [1, 64, 28, 28])).toBe('Exercise s: right.');
-    expect(verdict('s', [1, 64, 27, 28], [1, 64, 28, 28])).toBe('Exercise s: wrong, 27[2] is too small.');
+    expect(verdict('s', [1, 64, 27, 28], [1, 64, 28, 28])).toBe('Exercise s: wrong, 27 at [2] is too small.');
     expect(verdict('s', [1, 64, 28], [1, 64, 28, 28])).toBe(
       'Exercise s: wrong, expected a list of 4, got a list of 3.',
     );
