@@ -22,9 +22,9 @@ const where = (at: string) => (at ? ` at ${at}` : '');
 /** Why `answer` differs from `expected`, or null when it does not. `at` names the element within a list. */
 function difference(answer: unknown, expected: Answer, tolerance: number, at: string): string | null {
   if (Array.isArray(expected)) {
-    if (!Array.isArray(answer)) return `expected a list of ${expected.length}${at}, got ${describe(answer)}`;
+    if (!Array.isArray(answer)) return `expected a list of ${expected.length}${where(at)}, got ${describe(answer)}`;
     if (answer.length !== expected.length)
-      return `expected a list of ${expected.length}${at}, got a list of ${answer.length}`;
+      return `expected a list of ${expected.length}${where(at)}, got a list of ${answer.length}`;
     for (let i = 0; i < expected.length; i++) {
       const why = difference(answer[i], expected[i] as Answer, tolerance, `${at}[${i}]`);
       if (why) return why;
@@ -32,18 +32,18 @@ function difference(answer: unknown, expected: Answer, tolerance: number, at: st
     return null;
   }
   if (typeof expected === 'number') {
-    if (typeof answer !== 'number') return `expected a number${at}, got ${describe(answer)}`;
+    if (typeof answer !== 'number') return `expected a number${where(at)}, got ${describe(answer)}`;
     if (Math.abs(answer - expected) <= tolerance * Math.max(1, Math.abs(expected))) return null;
     // Only the direction: the reader should still work out the value.
     return `${answer}${where(at)} is too ${answer < expected ? 'small' : 'large'}`;
   }
   if (typeof expected === 'string') {
-    if (typeof answer !== 'string') return `expected a word${at}, got ${describe(answer)}`;
+    if (typeof answer !== 'string') return `expected a word${where(at)}, got ${describe(answer)}`;
     return answer.trim().toLowerCase() === expected.trim().toLowerCase()
       ? null
       : `${JSON.stringify(answer)}${where(at)} is not it`;
   }
-  if (typeof answer !== 'boolean') return `expected true or false${at}, got ${describe(answer)}`;
+  if (typeof answer !== 'boolean') return `expected true or false${where(at)}, got ${describe(answer)}`;
   return answer === expected ? null : `${answer}${where(at)} is not it`;
 }
 
