@@ -8,11 +8,10 @@ import { ArgumentError } from '../errors.js';
 import { type InceptionChannels, inceptionBlock, inceptionCost } from '../ops/inception.js';
 import { maxPool2d } from '../ops/pool.js';
 import type { ConvStage } from '../ops/stage.js';
-import * as E from '../tensor/elementwise.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Conv2d } from './conv.js';
-import { BatchNorm2d, Sequential } from './layers.js';
+import { BatchNorm2d, convBnForward, Sequential } from './layers.js';
 import { Module } from './module.js';
 import { stageOf } from './stage.js';
 
@@ -34,7 +33,7 @@ export class BasicConv2d extends Module {
     this.bn = new BatchNorm2d(outChannels, { eps: 0.001 });
   }
   forward(x: Tensor): Tensor {
-    return E.relu(this.bn.forward(this.conv.forward(x)));
+    return convBnForward(this.conv, this.bn, x, true);
   }
 }
 

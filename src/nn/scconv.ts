@@ -10,7 +10,7 @@ import type { Generator } from '../tensor/random.js';
 import { cat } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Conv2d } from './conv.js';
-import { AvgPool2d, BatchNorm2d, Sequential } from './layers.js';
+import { AvgPool2d, BatchNorm2d, convBnForward, Sequential } from './layers.js';
 import { Module } from './module.js';
 import { stageOf } from './stage.js';
 
@@ -150,9 +150,9 @@ export class SCBottleneck extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const a = E.relu(this.k1.forward(E.relu(this.bn1A.forward(this.conv1A.forward(x)))));
-    const b = E.relu(this.scconv.forward(E.relu(this.bn1B.forward(this.conv1B.forward(x)))));
-    const out = this.bn3.forward(this.conv3.forward(cat([a, b], 1)));
+    const a = E.relu(this.k1.forward(convBnForward(this.conv1A, this.bn1A, x, true)));
+    const b = E.relu(this.scconv.forward(convBnForward(this.conv1B, this.bn1B, x, true)));
+    const out = convBnForward(this.conv3, this.bn3, cat([a, b], 1));
     const residual = this.downsample === null ? x : this.downsample.forward(x);
     return E.relu(E.add(out, residual));
   }

@@ -6,6 +6,7 @@ import {
   convBnForward,
   fuseConvBnEval,
   ghostnet,
+  InceptionBlock,
   manualSeed,
   MobileNetV1,
   type Module,
@@ -13,6 +14,7 @@ import {
   ReLU,
   randn,
   resnet50,
+  SCBottleneck,
   SGD,
   Sequential,
   shufflenetV1,
@@ -195,6 +197,22 @@ describe('whole models in eval mode under noGrad give their unfused output', () 
     ],
     ['GhostNet 0.5×', () => ghostnet({ width: 0.5, numClasses: 10 }), [1, 3, 64, 64]],
     ['ResNet-50', () => resnet50({ numClasses: 10 }), [1, 3, 64, 64]],
+    [
+      'InceptionBlock',
+      () =>
+        new InceptionBlock({
+          inChannels: 6,
+          ch1x1: 4,
+          ch3x3red: 3,
+          ch3x3: 5,
+          ch5x5red: 2,
+          ch5x5: 3,
+          poolProj: 2,
+          branch3Kernel: 5,
+        } as never),
+      [2, 6, 9, 9],
+    ],
+    ['SCBottleneck', () => new SCBottleneck(16, 4, { stride: 2 } as never), [2, 16, 12, 12]],
   ];
   for (const [name, make, shape] of cases) {
     it(name, () => {
