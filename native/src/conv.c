@@ -282,7 +282,7 @@ static void forward_task(void* ctx, int task, int thread) {
   const cl_config* cfg = cl_current();
   int cg = g->c / g->groups, kg = g->k / g->groups, rows = cg * cl_ksize(g), P = cl_plane(g->out);
   int ng, m0, m1, lo, hi;
-  cl_split_task(&j->split, cfg, task, kg, P, &ng, &m0, &m1, &lo, &hi);
+  cl_split_task(&j->split, task, kg, P, &ng, &m0, &m1, &lo, &hi);
   if (hi <= lo || m1 <= m0) return;
   int grp = ng % g->groups, n = ng / g->groups;
   float* y = j->y + ((size_t)n * g->k + (size_t)grp * kg + m0) * P;
@@ -321,7 +321,7 @@ static void batched_task(void* ctx, int task, int thread) {
   const cl_config* cfg = cl_current();
   int cg = g->c / g->groups, kg = g->k / g->groups, rows = cg * cl_ksize(g), NP = g->n * cl_plane(g->out);
   int grp, m0, m1, lo, hi;
-  cl_split_task(&j->split, cfg, task, kg, NP, &grp, &m0, &m1, &lo, &hi);
+  cl_split_task(&j->split, task, kg, NP, &grp, &m0, &m1, &lo, &hi);
   if (hi <= lo || m1 <= m0) return;
   float* c = j->ws + ((size_t)grp * kg + m0) * NP;
   for (int k = m0; k < m1; k++) {
@@ -343,9 +343,8 @@ static void batched_scatter_task(void* ctx, int i, int thread) {
 }
 
 static void batched_forward(const cl_geom* g, const float* x, const float* w, const float* bias, float* y, float* ws) {
-  conv_job j = {g, x, w, bias, 0, y, ws, cl_gemm_core_workspace(cl_current(), g->k / g->groups), 1};
-  j.split = cl_split_gemm(cl_current(), g->groups, g->k / g->groups, g->n * cl_plane(g->out),
-                          g->c / g->groups * cl_ksize(g));
+  conv_job j = {g, x, w, bias, 0, y, ws, cl_gemm_core_workspace(cl_current(), g->k / g->groups)};
+  j.split = cl_split_gemm(cl_current(), g->groups, g->k / g->groups, g->n * cl_plane(g->out));
   cl_parallel_for(cl_split_tasks(&j.split), batched_task, &j);
   cl_parallel_for(g->n * g->k, batched_scatter_task, &j);
 }
@@ -360,9 +359,12 @@ typedef struct {
   const cl_geom* g;
   const float *x, *bias;
   float* y;
+  const float* w;
   float* padded;    /* one padded image per thread (unused when the input needs no padding) */
   size_t image, plane, imageStride; /* floats per image and per plane of src; between the threads' padded images */
-  int n, wp, rows, mpad, q, strips, parts; /* n: the image of this pass (split mode) */
+  int n, wp, rows, mpad, q, strips; /* n: the image of this pass (split mode) */
+  cl_split split;                    /* split mode's tasks: blocks of output channels times blocks of positions */
+  int packSlices, packBlocks;        /* the weights' packing tasks: passes over k times blocks of panels */
   const float* apack; /* the weights packed in mr-row panels, group after group */
   const float* init;  /* what each output starts from: the bias or zeros */
   const ptrdiff_t* off;
@@ -420,8 +422,8 @@ static void pad_task(void* ctx, int c, int thread) {
 
 /* Output positions [lo, hi) of image n, group grp, read from image (its padded copy, or x's image n) whose readable
  * floats end at end. */
-static void shifted_range(const shifted_job* j, int n, int grp, int lo, int hi, const float* image, const float* end,
-                          int thread) {
+static void shifted_range(const shifted_job* j, int n, int grp, int m0, int m1, int lo, int hi, const float* image,
+                          const float* end, int thread) {
   const cl_geom* g = j->g;
   const cl_config* cfg = cl_current();
   int cg = g->c / g->groups, kg = g->k / g->groups, P = cl_plane(g->out), oW = g->out[2], nr = cfg->nr;
@@ -454,17 +456,17 @@ static void shifted_range(const shifted_job* j, int n, int grp, int lo, int hi, 
               tail[p * nr + t] = e < end ? *e : 0.0f;
             }
           cl_gemm_ukernel pk = small ? cfg->gemm_small : cfg->gemm;
-          for (int i0 = 0; i0 < kg; i0 += mr) {
+          for (int i0 = m0; i0 < m1; i0 += mr) {
             if (k0 == 0)
-              for (int i = i0; i < kg && i < i0 + mr; i++)
+              for (int i = i0; i < m1 && i < i0 + mr; i++)
                 for (size_t t = 0; t < cols; t++) c[i * ldc + s + t] = init[i];
-            pk((size_t)(kg - i0 < mr ? kg - i0 : mr), cols, (size_t)kc, ap + (size_t)i0 * kc, tail, c + i0 * ldc + s,
+            pk((size_t)(m1 - i0 < mr ? m1 - i0 : mr), cols, (size_t)kc, ap + (size_t)i0 * kc, tail, c + i0 * ldc + s,
                ldc);
           }
           continue;
         }
-        for (int i0 = 0; i0 < kg; i0 += mr)
-          uk((size_t)(kg - i0 < mr ? kg - i0 : mr), cols, (size_t)kc, ap + (size_t)i0 * kc, b, j->off + k0,
+        for (int i0 = m0; i0 < m1; i0 += mr)
+          uk((size_t)(m1 - i0 < mr ? m1 - i0 : mr), cols, (size_t)kc, ap + (size_t)i0 * kc, b, j->off + k0,
              c + i0 * ldc + s, ldc, k0 == 0 ? init + i0 : 0);
       }
     }
@@ -474,7 +476,7 @@ static void shifted_range(const shifted_job* j, int n, int grp, int lo, int hi, 
       int oh = q / j->wp, ow = q % j->wp, end = oh * j->wp + oW;
       int stop = end < qb + nb ? end : qb + nb;
       if (ow < oW)
-        for (int k = 0; k < kg; k++)
+        for (int k = m0; k < m1; k++)
           memcpy(y + (size_t)k * P + (size_t)oh * oW + ow, cs + (size_t)k * ldc + (q - qb),
                  (size_t)(stop - q) * sizeof(float));
       q = (oh + 1) * j->wp;
@@ -497,15 +499,13 @@ void cl_window_offsets(const cl_geom* g, int wp, size_t plane, ptrdiff_t* off) {
 
 static void shifted_task(void* ctx, int task, int thread) {
   const shifted_job* j = ctx;
-  int part = task % j->parts, grp = task / j->parts, nr = cl_current()->nr, lo, hi;
-  cl_chunk(j->strips, j->parts, part, &lo, &hi);
-  lo *= nr;
-  hi = hi * nr < j->q ? hi * nr : j->q;
-  if (hi <= lo) return;
+  int nr = cl_current()->nr, grp, m0, m1, lo, hi;
+  cl_split_task(&j->split, task, j->g->k / j->g->groups, j->q, &grp, &m0, &m1, &lo, &hi);
+  if (hi <= lo || m1 <= m0) return;
   if (j->imageStride)
-    shifted_range(j, j->n, grp, lo, hi, j->padded, j->padded + j->image + nr, thread);
+    shifted_range(j, j->n, grp, m0, m1, lo, hi, j->padded, j->padded + j->image + nr, thread);
   else
-    shifted_range(j, j->n, grp, lo, hi, j->x + (size_t)j->n * j->image, input_end(j), thread);
+    shifted_range(j, j->n, grp, m0, m1, lo, hi, j->x + (size_t)j->n * j->image, input_end(j), thread);
 }
 
 /* Image mode (at least two images per thread): a whole image per task, padded into the thread's own buffer. */
@@ -520,7 +520,27 @@ static void image_task(void* ctx, int n, int thread) {
     image = mine;
     end = mine + j->image + nr;
   }
-  for (int grp = 0; grp < j->g->groups; grp++) shifted_range(j, n, grp, 0, j->q, image, end, thread);
+  int kg = j->g->k / j->g->groups;
+  for (int grp = 0; grp < j->g->groups; grp++) shifted_range(j, n, grp, 0, kg, 0, j->q, image, end, thread);
+}
+
+/* Packs the weights of one group's pass over k, panels of one block (a layer's weights reach 9 MB: ResNet-50's last
+ * 3×3 layers, which at batch 1 cost a third of the convolution's time when one thread packed them). */
+static void pack_task(void* ctx, int task, int thread) {
+  const shifted_job* j = ctx;
+  const cl_geom* g = j->g;
+  const cl_config* cfg = cl_current();
+  (void)thread;
+  int kg = g->k / g->groups, mr = kg <= cfg->mr_small ? cfg->mr_small : cfg->mr, kcMax = shifted_kc(j->rows);
+  int block = task % j->packBlocks, slice = task / j->packBlocks % j->packSlices;
+  int grp = task / j->packBlocks / j->packSlices, p0, p1;
+  cl_chunk((kg + mr - 1) / mr, j->packBlocks, block, &p0, &p1);
+  int m0 = p0 * mr, m1 = p1 * mr < kg ? p1 * mr : kg, k0 = slice * kcMax;
+  int kc = j->rows - k0 < kcMax ? j->rows - k0 : kcMax;
+  if (m1 <= m0) return;
+  cl_mat a = {j->w + ((size_t)grp * kg + m0) * j->rows, j->rows, 0};
+  float* dst = (float*)j->apack + (size_t)grp * j->mpad * j->rows + (size_t)k0 * j->mpad + (size_t)m0 * kc;
+  cl_pack_a(&a, m1 - m0, k0, kc, mr, 1.0f, dst);
 }
 
 static void shifted_forward(const cl_geom* g, const float* x, const float* w, const float* bias, float* y,
@@ -528,7 +548,7 @@ static void shifted_forward(const cl_geom* g, const float* x, const float* w, co
   const cl_config* cfg = cl_current();
   int cg = g->c / g->groups, kg = g->k / g->groups, taps = g->kernel[1] * g->kernel[2], rows = cg * taps;
   int small = kg <= cfg->mr_small, mr = small ? cfg->mr_small : cfg->mr;
-  shifted_job j = {g, x, bias, y};
+  shifted_job j = {g, x, bias, y, w};
   j.wp = cl_padded_w(g);
   j.plane = (size_t)cl_padded_h(g) * j.wp;
   j.rows = rows;
@@ -548,14 +568,12 @@ static void shifted_forward(const cl_geom* g, const float* x, const float* w, co
   j.off = off;
   next += (size_t)rows * sizeof(ptrdiff_t) / sizeof(float) + 16;
   float* apack = next;
-  for (int grp = 0; grp < g->groups; grp++) {
-    cl_mat a = {w + (size_t)grp * kg * rows, rows, 0};
-    for (int k0 = 0, kcMax = shifted_kc(rows); k0 < rows; k0 += kcMax) {
-      int kc = rows - k0 < kcMax ? rows - k0 : kcMax;
-      cl_pack_a(&a, kg, k0, kc, mr, 1.0f, apack + (size_t)grp * j.mpad * rows + (size_t)k0 * j.mpad);
-    }
-  }
   j.apack = apack;
+  j.w = w;
+  j.packSlices = (rows + shifted_kc(rows) - 1) / shifted_kc(rows);
+  int panels = (kg + mr - 1) / mr, packs = g->groups * j.packSlices, want = 4 * cl_threads();
+  j.packBlocks = packs >= want ? 1 : (want + packs - 1) / packs < panels ? (want + packs - 1) / packs : panels;
+  cl_parallel_for(packs * j.packBlocks, pack_task, &j);
   float* zeros = apack + (size_t)g->groups * j.mpad * rows + 16;
   if (!bias) memset(zeros, 0, (size_t)g->k * sizeof(float));
   j.init = bias ? bias : zeros;
@@ -566,19 +584,11 @@ static void shifted_forward(const cl_geom* g, const float* x, const float* w, co
     return;
   }
   /* Few images: one at a time, padded by every thread into one copy that is still in cache when the GEMM reads it. */
-  j.parts = cl_parts_for(g->groups, j.strips);
+  j.split = cl_split_gemm(cfg, g->groups, kg, j.q);
   for (j.n = 0; j.n < g->n; j.n++) {
     if (j.imageStride) cl_parallel_for(g->c, pad_task, &j);
-    cl_parallel_for(g->groups * j.parts, shifted_task, &j);
+    cl_parallel_for(cl_split_tasks(&j.split), shifted_task, &j);
   }
-}
-
-/* Chunks per (image, group) so that every thread gets work and chunks stay a few strips wide. */
-int cl_parts_for(int items, int strips) {
-  int t = cl_threads();
-  if (t == 1) return 1;
-  int want = (4 * t + items - 1) / items;
-  return want < strips ? want : strips > 0 ? strips : 1;
 }
 
 size_t cl_forward_workspace(const cl_geom* g) {
@@ -609,7 +619,7 @@ void cl_conv_forward(const cl_geom* g, const float* x, const float* w, const flo
 }
 
 static void conv_forward(const cl_geom* g, const float* x, const float* w, const float* bias, float* y, float* ws) {
-  conv_job j = {g, x, w, bias, 0, y, ws, cl_forward_ws_per(g), 1};
+  conv_job j = {g, x, w, bias, 0, y, ws, cl_forward_ws_per(g)};
   if (cl_is_depthwise(g)) {
     cl_parallel_for(g->n * g->k, dw_forward_task, &j);
     return;
@@ -631,8 +641,7 @@ static void conv_forward(const cl_geom* g, const float* x, const float* w, const
     shifted_forward(g, x, w, bias, y, ws);
     return;
   }
-  j.split = cl_split_gemm(cl_current(), g->n * g->groups, g->k / g->groups, cl_plane(g->out),
-                          g->c / g->groups * cl_ksize(g));
+  j.split = cl_split_gemm(cl_current(), g->n * g->groups, g->k / g->groups, cl_plane(g->out));
   cl_parallel_for(cl_split_tasks(&j.split), forward_task, &j);
 }
 

@@ -28,7 +28,6 @@ typedef struct {
   const float *x, *w, *bias, *gy;
   float *y, *ws;
   size_t wsPer;
-  int parts;     /* chunks per (image, group) or per group */
   cl_split split; /* the GEMM paths' tasks */
 } conv_job;
 
@@ -45,8 +44,6 @@ int cl_padded_w(const cl_geom* g);
 /* The zero-padded copy of one input plane, hp × wp. */
 void cl_pad_plane(const cl_geom* g, const float* x, float* dst, int hp, int wp);
 size_t cl_dw_plane_floats(const cl_geom* g);
-/* Chunks per item so that every thread gets work and chunks stay a few strips wide. */
-int cl_parts_for(int items, int strips);
 /* 2-D, stride 1, neither depthwise nor narrow: read in place from an input zero-padded to hp × wp (conv.c). */
 int cl_shifted_ok(const cl_geom* g);
 /* Where row (c, kh, kw) of a group's im2col matrix starts in its input zero-padded to planes of plane floats, each

@@ -73,25 +73,53 @@ static int flip_geom(const cl_geom* g, cl_geom* f) {
   return 1;
 }
 
-static void flip_weight(const cl_geom* g, const float* w, float* wf) {
-  int cg = g->c / g->groups, kg = g->k / g->groups, ks = cl_ksize(g);
-  for (int grp = 0; grp < g->groups; grp++)
-    for (int k = 0; k < kg; k++)
-      for (int c = 0; c < cg; c++) {
-        const float* src = w + ((size_t)(grp * kg + k) * cg + c) * ks;
-        float* dst = wf + ((size_t)(grp * cg + c) * kg + k) * ks;
-        for (int r = 0; r < ks; r++) dst[r] = src[ks - 1 - r];
-      }
-}
 
 /*
  * Strided backward-data (the transposed convolution) as stride² sub-pixel phases: output positions i = s·q + φ
  * receive only the taps r ≡ φ + p (mod s), so each phase is a stride-1 forward convolution of gy with a sub-kernel
  * of ⌈(k − r0)/s⌉ taps, written into every s-th position of gx. 2-D, dilation 1.
  */
-typedef struct {
+typedef struct phase_dim {
   int r0, taps, pad, count; /* first tap, taps, zeros before, outputs of this phase */
 } phase_dim;
+
+/*
+ * The weights of a backward-data pass run as a forward convolution: wf[grp·cg + c][k][t] = w[grp·kg + k][c][tap],
+ * the kernel flipped (stride 1) or one phase's sub-kernel (h and v; see below). One task per input channel: the
+ * widest layers of ResNet-50 have 2 M weights, milliseconds for one thread while the other waits.
+ */
+typedef struct {
+  const cl_geom* g;
+  const float* w;
+  float* wf;
+  const struct phase_dim *h, *v; /* null: flipped */
+} rearrange_job;
+
+static void rearrange_task(void* ctx, int i, int thread) {
+  const rearrange_job* j = ctx;
+  const cl_geom* g = j->g;
+  (void)thread;
+  int cg = g->c / g->groups, kg = g->k / g->groups, ks = cl_ksize(g), grp = i / cg, c = i % cg;
+  int kW = g->kernel[2], sh = g->stride[1], sw = g->stride[2];
+  int taps = j->h ? j->h->taps * j->v->taps : ks;
+  for (int k = 0; k < kg; k++) {
+    const float* src = j->w + ((size_t)(grp * kg + k) * cg + c) * ks;
+    float* dst = j->wf + ((size_t)i * kg + k) * taps;
+    if (!j->h) {
+      for (int r = 0; r < ks; r++) dst[r] = src[ks - 1 - r];
+      continue;
+    }
+    for (int th = 0; th < j->h->taps; th++)
+      for (int tw = 0; tw < j->v->taps; tw++)
+        dst[th * j->v->taps + tw] =
+            src[(j->h->r0 + sh * (j->h->taps - 1 - th)) * kW + j->v->r0 + sw * (j->v->taps - 1 - tw)];
+  }
+}
+
+static void flip_weight(const cl_geom* g, const float* w, float* wf) {
+  rearrange_job j = {g, w, wf, 0, 0};
+  cl_parallel_for(g->c, rearrange_task, &j);
+}
 
 static int phase_of(int in, int out, int k, int s, int p, int phi, phase_dim* d) {
   d->r0 = (phi + p) % s;
@@ -142,7 +170,7 @@ static size_t phase_ws(const cl_geom* g) {
   return weight_floats(g) + most;
 }
 
-/* Writes a phase's output planes into every s-th position of gx, one plane per task. */
+/* Writes a phase's output planes into every s-th position of gx, one plane per task (zeros without yp). */
 typedef struct {
   const cl_geom* g;
   const float* yp;
@@ -156,15 +184,19 @@ static void scatter_task(void* ctx, int i, int thread) {
   const cl_geom* g = sc->g;
   (void)thread;
   for (int q = 0; q < sc->h->count; q++) {
-    const float* row = sc->yp + ((size_t)i * sc->h->count + q) * sc->v->count;
     float* out = sc->gx + (size_t)i * cl_plane(g->in) + (size_t)(g->stride[1] * q + sc->ph) * g->in[2] + sc->pw;
+    if (!sc->yp) {
+      for (int r = 0; r < sc->v->count; r++) out[(size_t)g->stride[2] * r] = 0.0f;
+      continue;
+    }
+    const float* row = sc->yp + ((size_t)i * sc->h->count + q) * sc->v->count;
     for (int r = 0; r < sc->v->count; r++) out[(size_t)g->stride[2] * r] = row[r];
   }
 }
 
 static void phases_backward_data(const cl_geom* g, const float* gy, const float* w, float* gx, float* ws) {
-  int cg = g->c / g->groups, kg = g->k / g->groups, kH = g->kernel[1], kW = g->kernel[2];
-  int sh = g->stride[1], sw = g->stride[2], iP = cl_plane(g->in);
+  int kH = g->kernel[1], kW = g->kernel[2];
+  int sh = g->stride[1], sw = g->stride[2];
   float* wp = ws;
   float* yp = ws + weight_floats(g);
   for (int ph = 0; ph < sh; ph++)
@@ -174,23 +206,15 @@ static void phases_backward_data(const cl_geom* g, const float* gy, const float*
       phase_of(g->in[2], g->out[2], kW, sw, g->pad[2], pw, &v);
       if (h.count == 0 || v.count == 0) continue;
       if (h.taps == 0 || v.taps == 0) {
-        for (size_t i = 0; i < (size_t)g->n * g->c; i++)
-          for (int q = 0; q < h.count; q++)
-            for (int r = 0; r < v.count; r++) gx[i * iP + (size_t)(sh * q + ph) * g->in[2] + sw * r + pw] = 0;
+        /* No tap reaches these positions (a 1×1 kernel with stride 2 reaches one in four): zeros. */
+        phase_scatter sc = {g, 0, gx, &h, &v, ph, pw};
+        cl_parallel_for(g->n * g->c, scatter_task, &sc);
         continue;
       }
       cl_geom f = phase_geom(g, &h, &v);
       /* w'[group·cg + c, k, th, tw] = w[group·kg + k, c, r0h + s(Th−1−th), r0w + s(Tw−1−tw)] */
-      int taps = h.taps * v.taps;
-      for (int grp = 0; grp < g->groups; grp++)
-        for (int k = 0; k < kg; k++)
-          for (int c = 0; c < cg; c++) {
-            const float* src = w + ((size_t)(grp * kg + k) * cg + c) * kH * kW;
-            float* dst = wp + ((size_t)(grp * cg + c) * kg + k) * taps;
-            for (int th = 0; th < h.taps; th++)
-              for (int tw = 0; tw < v.taps; tw++)
-                dst[th * v.taps + tw] = src[(h.r0 + sh * (h.taps - 1 - th)) * kW + v.r0 + sw * (v.taps - 1 - tw)];
-          }
+      rearrange_job rj = {g, w, wp, &h, &v};
+      cl_parallel_for(g->c, rearrange_task, &rj);
       float* fws = yp + phase_out_floats(g, &h, &v);
       cl_conv_forward(&f, gy, wp, 0, yp, fws);
       phase_scatter sc = {g, yp, gx, &h, &v, ph, pw};
@@ -276,7 +300,7 @@ static void backward_data(const cl_geom* g, const float* gy, const float* w, flo
     phases_backward_data(g, gy, w, gx, ws);
     return;
   }
-  conv_job j = {g, 0, w, 0, gy, gx, ws, col2im_ws_per(g), 1};
+  conv_job j = {g, 0, w, 0, gy, gx, ws, col2im_ws_per(g)};
   int cg = g->c / g->groups, blocks = (cg + col_block(g) - 1) / col_block(g);
   cl_parallel_for(g->n * g->groups * blocks, col2im_task, &j);
 }
@@ -331,7 +355,7 @@ static void filter_task(void* ctx, int task, int thread) {
   const cl_config* cfg = cl_current();
   int cg = g->c / g->groups, kg = g->k / g->groups, rows = cg * cl_ksize(g), NP = g->n * cl_plane(g->out);
   int grp, m0, m1, lo, hi;
-  cl_split_task(&j->split, cfg, task, kg, rows, &grp, &m0, &m1, &lo, &hi);
+  cl_split_task(&j->split, task, kg, rows, &grp, &m0, &m1, &lo, &hi);
   if (hi <= lo || m1 <= m0) return;
   float* gw = j->y + ((size_t)grp * kg + m0) * rows;
   for (int k = m0; k < m1; k++) memset(gw + (size_t)(k - m0) * rows + lo, 0, (size_t)(hi - lo) * sizeof(float));
@@ -356,7 +380,8 @@ typedef struct {
   const float *x, *gy;
   float *gw, *xpad, *gypad;
   size_t plane, row; /* floats per padded plane; per channel (or gy) row: every image's plane, whole vectors */
-  int wp, rows, tiles, parts;
+  int wp, rows;
+  cl_split split;
   const ptrdiff_t* off;
 } dots_job;
 
@@ -389,20 +414,18 @@ static void dots_task(void* ctx, int task, int thread) {
   const cl_geom* g = j->g;
   const cl_config* cfg = cl_current();
   (void)thread;
-  int part = task % j->parts, grp = task / j->parts, cg = g->c / g->groups, kg = g->k / g->groups;
-  int lo, hi;
-  cl_chunk(j->tiles, j->parts, part, &lo, &hi);
-  lo *= cfg->dots_n;
-  hi = hi * cfg->dots_n < j->rows ? hi * cfg->dots_n : j->rows;
+  int cg = g->c / g->groups, kg = g->k / g->groups, grp, k0, k1, lo, hi;
+  cl_split_task(&j->split, task, kg, j->rows, &grp, &k0, &k1, &lo, &hi);
+  if (hi <= lo || k1 <= k0) return;
   float* gw = j->gw + (size_t)grp * kg * j->rows;
-  for (int k = 0; k < kg; k++) memset(gw + (size_t)k * j->rows + lo, 0, (size_t)(hi - lo) * sizeof(float));
+  for (int k = k0; k < k1; k++) memset(gw + (size_t)k * j->rows + lo, 0, (size_t)(hi - lo) * sizeof(float));
   const float* x = j->xpad + (size_t)grp * cg * j->row;
   const float* gy = j->gypad + (size_t)grp * kg * j->row;
   for (size_t q0 = 0; q0 < j->row; q0 += DOTS_CHUNK) {
     size_t len = j->row - q0 < DOTS_CHUNK ? j->row - q0 : DOTS_CHUNK;
     for (int r = lo; r < hi; r += cfg->dots_n)
-      for (int k = 0; k < kg; k += cfg->dots_m)
-        cfg->dots((size_t)(kg - k < cfg->dots_m ? kg - k : cfg->dots_m),
+      for (int k = k0; k < k1; k += cfg->dots_m)
+        cfg->dots((size_t)(k1 - k < cfg->dots_m ? k1 - k : cfg->dots_m),
                   (size_t)(hi - r < cfg->dots_n ? hi - r : cfg->dots_n), len, gy + (size_t)k * j->row + q0, j->row,
                   x + q0, j->off + r, gw + (size_t)k * j->rows + r, (size_t)j->rows);
   }
@@ -456,9 +479,9 @@ static void dots_backward_filter(const cl_geom* g, const float* x, const float* 
   j.off = off;
   cl_parallel_for(g->n * g->c, dots_pad_x, &j);
   cl_parallel_for(g->n * g->k, dots_pad_gy, &j);
-  j.tiles = (j.rows + cfg->dots_n - 1) / cfg->dots_n;
-  j.parts = cl_parts_for(g->groups, j.tiles);
-  cl_parallel_for(g->groups * j.parts, dots_task, &j);
+  /* Blocks of output channels (each reads the whole input) times blocks of input rows (each reads all of gy). */
+  j.split = cl_split_tiles(g->groups, g->k / g->groups, j.rows, cfg->dots_m, cfg->dots_n);
+  cl_parallel_for(cl_split_tasks(&j.split), dots_task, &j);
 }
 
 static void backward_filter(const cl_geom* g, const float* x, const float* gy, float* gw, float* ws) {
@@ -467,13 +490,12 @@ static void backward_filter(const cl_geom* g, const float* x, const float* gy, f
     return;
   }
   if (cl_is_depthwise(g)) {
-    conv_job j = {g, x, 0, 0, gy, gw, ws, cl_dw_plane_floats(g), 1};
+    conv_job j = {g, x, 0, 0, gy, gw, ws, cl_dw_plane_floats(g)};
     cl_parallel_for(g->k, dw_filter_task, &j);
     return;
   }
-  conv_job j = {g, x, 0, 0, gy, gw, ws, cl_gemm_core_workspace(cl_current(), g->k / g->groups), 1};
-  j.split = cl_split_gemm(cl_current(), g->groups, g->k / g->groups, g->c / g->groups * cl_ksize(g),
-                          g->n * cl_plane(g->out));
+  conv_job j = {g, x, 0, 0, gy, gw, ws, cl_gemm_core_workspace(cl_current(), g->k / g->groups)};
+  j.split = cl_split_gemm(cl_current(), g->groups, g->k / g->groups, g->c / g->groups * cl_ksize(g));
   cl_parallel_for(g->n * g->k, gather_gy_task, &j);
   cl_parallel_for(cl_split_tasks(&j.split), filter_task, &j);
 }

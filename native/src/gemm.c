@@ -100,36 +100,35 @@ void cl_gemm_core(const cl_config* cfg, int m, int k, int n0, int n1, const cl_m
  * little for the others to wait on, few enough that each still runs whole tiles. */
 enum { TASKS_PER_THREAD = 4 };
 
-cl_split cl_split_gemm(const cl_config* cfg, int items, int m, int n, int k) {
-  cl_split s = {items, 1, 1};
+cl_split cl_split_tiles(int items, int m, int n, int mr, int nr) {
+  cl_split s = {items, 1, 1, mr, nr};
   int threads = cl_threads();
   if (threads == 1 || items <= 0) return s;
   int want = (TASKS_PER_THREAD * threads + items - 1) / items;
   if (want <= 1) return s;
-  int panels = (m + cfg->mr - 1) / cfg->mr, strips = (n + cfg->nr - 1) / cfg->nr;
+  int panels = (m + mr - 1) / mr, strips = (n + nr - 1) / nr;
   int target = want < panels * strips ? want : panels * strips;
-  /* Every row block packs B again (k × its columns) and every column block packs A again (its rows × k): with
-   * mp row blocks and np column blocks that is k·(n·mp + m·np) floats packed, which the split minimises over the
+  /* Every row block reads (packs) B again, k × its columns, and every column block reads A again, its rows × k:
+   * with mp row blocks and np column blocks that is k·(n·mp + m·np) floats, which the split minimises over the
    * ways to make `target` blocks. */
   double best = -1;
   for (int mp = 1; mp <= panels && mp <= target; mp++) {
     int np = (target + mp - 1) / mp;
     if (np > strips) np = strips;
     if (mp * np < target) continue;
-    double cost = (double)k * ((double)n * mp + (double)m * np);
+    double cost = (double)n * mp + (double)m * np;
     if (best < 0 || cost < best) best = cost, s.mparts = mp, s.nparts = np;
   }
   return s;
 }
 
-void cl_split_task(const cl_split* s, const cl_config* cfg, int t, int m, int n, int* item, int* m0, int* m1,
-                   int* n0, int* n1) {
+void cl_split_task(const cl_split* s, int t, int m, int n, int* item, int* m0, int* m1, int* n0, int* n1) {
   int per = s->mparts * s->nparts, b = t % per;
   *item = t / per;
-  cl_chunk((m + cfg->mr - 1) / cfg->mr, s->mparts, b / s->nparts, m0, m1);
-  cl_chunk((n + cfg->nr - 1) / cfg->nr, s->nparts, b % s->nparts, n0, n1);
-  *m0 *= cfg->mr, *m1 = *m1 * cfg->mr < m ? *m1 * cfg->mr : m;
-  *n0 *= cfg->nr, *n1 = *n1 * cfg->nr < n ? *n1 * cfg->nr : n;
+  cl_chunk((m + s->mr - 1) / s->mr, s->mparts, b / s->nparts, m0, m1);
+  cl_chunk((n + s->nr - 1) / s->nr, s->nparts, b % s->nparts, n0, n1);
+  *m0 *= s->mr, *m1 = *m1 * s->mr < m ? *m1 * s->mr : m;
+  *n0 *= s->nr, *n1 = *n1 * s->nr < n ? *n1 * s->nr : n;
 }
 
 /* The contract's gemm: C = alpha·op(A)·op(B) + beta·C, split in blocks of rows and columns across threads. */
@@ -149,7 +148,7 @@ static void gemm_task(void* ctx, int task, int thread) {
   gemm_job* j = ctx;
   float* ws = j->ws + (size_t)thread * j->wsPer;
   int item, m0, m1, n0, n1;
-  cl_split_task(&j->split, j->cfg, task, j->m, j->n, &item, &m0, &m1, &n0, &n1);
+  cl_split_task(&j->split, task, j->m, j->n, &item, &m0, &m1, &n0, &n1);
   if (m1 <= m0 || n1 <= n0) return;
   cl_mat a = j->a;
   a.p += a.trans ? (size_t)m0 : (size_t)m0 * a.ld;
@@ -212,8 +211,8 @@ void cl_gemm(int transA, int transB, int m, int n, int k, float alpha, const flo
     cl_parallel_for(v.parts, gemv_task, &v);
     return;
   }
-  gemm_job j = {cl_current(), m, n, k, {1, 1, 1}, {a, lda, transA}, {b, ldb, transB}, alpha, c, ldc, ws, 0};
+  gemm_job j = {cl_current(), m, n, k, {1, 1, 1, 1, 1}, {a, lda, transA}, {b, ldb, transB}, alpha, c, ldc, ws, 0};
   j.wsPer = cl_gemm_core_workspace(j.cfg, m);
-  if (2.0 * m * n * k >= CL_SPLIT_FLOPS) j.split = cl_split_gemm(j.cfg, 1, m, n, k);
+  if (2.0 * m * n * k >= CL_SPLIT_FLOPS) j.split = cl_split_gemm(j.cfg, 1, m, n);
   cl_parallel_for(cl_split_tasks(&j.split), gemm_task, &j);
 }

@@ -47,13 +47,17 @@ static inline void cl_chunk(int units, int parts, int i, int* lo, int* hi) {
  * splitting columns repacks A and splitting rows repacks B: the split cuts the side that costs least to repeat.
  */
 typedef struct {
-  int items, mparts, nparts;
+  int items, mparts, nparts, mr, nr;
 } cl_split;
 
-cl_split cl_split_gemm(const cl_config* cfg, int items, int m, int n, int k);
+/* The split of `items` GEMMs of m × n outputs computed in mr × nr tiles (about 4 tasks per thread). */
+cl_split cl_split_tiles(int items, int m, int n, int mr, int nr);
+/* The same for the packed GEMM's tiles. */
+static inline cl_split cl_split_gemm(const cl_config* cfg, int items, int m, int n) {
+  return cl_split_tiles(items, m, n, cfg->mr, cfg->nr);
+}
 /* Tasks of a split: items × mparts × nparts. */
 static inline int cl_split_tasks(const cl_split* s) { return s->items * s->mparts * s->nparts; }
-/* Task t's item, rows [*m0, *m1) and columns [*n0, *n1) (empty when the split has more blocks than panels). */
-void cl_split_task(const cl_split* s, const cl_config* cfg, int t, int m, int n, int* item, int* m0, int* m1,
-                   int* n0, int* n1);
+/* Task t's item, rows [*m0, *m1) and columns [*n0, *n1) (empty when the split has more blocks than tiles). */
+void cl_split_task(const cl_split* s, int t, int m, int n, int* item, int* m0, int* m1, int* n0, int* n1);
 #endif
