@@ -16,9 +16,10 @@ export type StateDict = Map<string, Tensor>;
 let modeSwitches = 0;
 
 /**
- * How many times `train()` / `eval()` have been called on any module. Caches of eval-mode forms (folded batch
- * norms) are dropped when it changes, so a model edited through `.data` (which no version counter sees) and then
- * put back in eval mode never runs stale weights.
+ * How many `train()` / `eval()` calls have changed some module's mode. Caches of eval-mode forms (folded batch
+ * norms) are dropped when it changes, so a model edited through `.data` (which no version counter sees) in
+ * training mode and then put in eval mode never runs stale weights; calling `eval()` on a model already in eval
+ * mode, as inference loops often do, keeps them.
  */
 export function modeSwitchCount(): number {
   return modeSwitches;
@@ -196,8 +197,9 @@ export abstract class Module {
   }
 
   train(mode = true): this {
-    modeSwitches++;
-    for (const m of this.modules()) m.training = mode;
+    const modules = this.modules();
+    if (modules.some((m) => m.training !== mode)) modeSwitches++;
+    for (const m of modules) m.training = mode;
     return this;
   }
 

@@ -143,14 +143,22 @@ describe('Conv2d → BatchNorm2d (→ ReLU) folding in eval mode', () => {
     expect(() => fused(net, randn([3, 9, 9]))).toThrow(/BatchNorm2d: input must have 4 dims with 8 channels/);
   });
 
-  it('sees a write straight into .data once the model is put in eval mode again', () => {
+  it('keeps the folded weights across eval() calls, and drops them on a switch from training', () => {
     manualSeed(4);
     const net = smallNet();
     net.eval();
     const x = randn([1, 3, 9, 9]);
+    const conv = net.at(0) as Conv2d;
+    const bn = net.at(1) as BatchNorm2d;
     fused(net, x);
-    (net.at(0) as Conv2d).weight.data[0]! += 1;
+    const cached = conv.foldedWith(bn).weight;
     net.eval();
+    fused(net, x);
+    expect(conv.foldedWith(bn).weight).toBe(cached);
+    // A write straight into .data bumps no version; switching to training and back refolds.
+    conv.weight.data[0]! += 1;
+    net.train().eval();
+    expect(conv.foldedWith(bn).weight).not.toBe(cached);
     expectClose(fused(net, x), unfused(net, x));
   });
 
