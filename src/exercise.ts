@@ -22,7 +22,8 @@ const where = (at: string) => (at ? ` at ${at}` : '');
 /** Why `answer` differs from `expected`, or null when it does not. `at` names the element within a list. */
 function difference(answer: unknown, expected: Answer, tolerance: number, at: string): string | null {
   if (Array.isArray(expected)) {
-    if (!Array.isArray(answer)) return `expected a list of ${expected.length}${where(at)}, got ${describe(answer)}`;
+    if (!Array.isArray(answer))
+      return `expected a list of ${expected.length}${where(at)}, got ${describe(answer)}`;
     if (answer.length !== expected.length)
       return `expected a list of ${expected.length}${where(at)}, got a list of ${answer.length}`;
     for (let i = 0; i < expected.length; i++) {
