@@ -10,7 +10,7 @@
  * description the thread read, so a late worker never runs a task of a finished job.
  *
  * Between jobs a worker spins for a while (the next op usually follows within tens of microseconds, and a futex
- * wake-up costs as much), yielding the CPU to other runnable processes while it does, then sleeps.
+ * wake-up costs as much), offering the CPU to other runnable processes while it does, then sleeps.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -27,9 +27,12 @@
 
 #include "../src/convlab.h"
 
-/* How long an idle worker spins before it sleeps, and how long the caller spins for running tasks before it
- * sleeps. About what libgomp spins by default (300 000 pauses); a model's ops follow one another within this. */
-#define SPIN_NS 2000000L
+/* How long an idle worker spins before it sleeps: a model's next op usually comes within it. Kept short since the
+ * spinning thread shares its process's CPU time with the caller when other processes load the machine (the
+ * scheduler's autogroups), and a worker that wakes late costs nothing now. */
+#define IDLE_SPIN_NS 500000L
+/* How long the caller spins for tasks still running on other threads before it sleeps. */
+#define WAIT_SPIN_NS 2000000L
 /* Pauses between looks at the clock and offers of the CPU (a pause is ~60 ns here, clock_gettime ~80 ns). */
 #define SPIN_BATCH 64
 
@@ -98,7 +101,7 @@ static void* worker(void* arg) {
   uint32_t seen = job_of(__atomic_load_n(&word, __ATOMIC_ACQUIRE));
   for (;;) {
     long start = now_ns();
-    while (job_of(__atomic_load_n(&word, __ATOMIC_ACQUIRE)) == seen && now_ns() - start < SPIN_NS) {
+    while (job_of(__atomic_load_n(&word, __ATOMIC_ACQUIRE)) == seen && now_ns() - start < IDLE_SPIN_NS) {
       for (int i = 0; i < SPIN_BATCH; i++) pause_cpu();
       sched_yield(); /* a process waiting for this CPU gets it; without one this returns at once */
     }
@@ -137,47 +140,60 @@ static long quota_cap(long n, long quota, long period) {
 }
 
 /*
- * The cgroup v2 quota: cpu.max of this process's own cgroup (the path after "0::" in /proc/self/cgroup) and of
- * every cgroup above it, since a parent's limit binds its children; in a container the namespace makes it "/".
+ * The CFS quota of this process's cgroup and of every cgroup above it (a parent's limit binds its children): cgroup
+ * v2's cpu.max, or v1's cpu.cfs_quota_us over cpu.cfs_period_us in the hierarchy that has the cpu controller. The
+ * paths come from /proc/self/cgroup ("0::/path" for v2, "N:cpu,cpuacct:/path" for v1); in a container they are "/".
  */
-static long cgroup2_cap(long n) {
-  char path[512] = "/sys/fs/cgroup";
+static long cgroup_cap(long n) {
+  char v2[400] = "", v1[400] = "", line[512];
   FILE* f = fopen("/proc/self/cgroup", "r");
-  if (f) {
-    char line[400];
-    while (fgets(line, sizeof line, f)) {
-      if (strncmp(line, "0::", 3) != 0) continue;
-      line[strcspn(line, "\n")] = 0;
-      if (strcmp(line + 3, "/") != 0 && strlen(line + 3) < sizeof path - 32) strcat(path, line + 3);
-      break;
-    }
-    fclose(f);
+  if (!f) return n;
+  while (fgets(line, sizeof line, f)) {
+    line[strcspn(line, "\n")] = 0;
+    char* ctl = strchr(line, ':');
+    char* path = ctl ? strchr(ctl + 1, ':') : 0;
+    if (!path || strlen(path + 1) >= sizeof v2) continue;
+    *path++ = 0, ctl++;
+    if (*ctl == 0) strcpy(v2, path);
+    for (char* c = strtok(ctl, ","); c; c = strtok(0, ","))
+      if (strcmp(c, "cpu") == 0) strcpy(v1, path);
   }
-  for (;;) {
-    char file[560];
-    long period = 0, quota;
-    snprintf(file, sizeof file, "%s/cpu.max", path);
-    quota = read_long(file, &period);
-    n = quota_cap(n, quota, period);
-    char* slash = strrchr(path, '/');
-    if (!slash || slash - path < (long)strlen("/sys/fs/cgroup")) break;
-    *slash = 0;
+  fclose(f);
+  for (int version = 2; version >= 1; version--) {
+    char dir[420];
+    snprintf(dir, sizeof dir, "%s", version == 2 ? v2 : v1);
+    if (version == 1 && !*dir) break;
+    for (;;) {
+      char file[480];
+      long quota, period = 0;
+      if (version == 2) {
+        snprintf(file, sizeof file, "/sys/fs/cgroup%s/cpu.max", dir);
+        quota = read_long(file, &period);
+      } else {
+        snprintf(file, sizeof file, "/sys/fs/cgroup/cpu%s/cpu.cfs_quota_us", dir);
+        quota = read_long(file, 0);
+        snprintf(file, sizeof file, "/sys/fs/cgroup/cpu%s/cpu.cfs_period_us", dir);
+        period = read_long(file, 0);
+      }
+      n = quota_cap(n, quota, period);
+      char* slash = strrchr(dir, '/');
+      if (!slash) break;
+      *slash = 0; /* "/a/b" → "/a" → "" (the root) → done */
+    }
   }
   return n;
 }
 
 /*
- * CPUs this process may use: the affinity mask (taskset, cpusets), capped by a CFS quota (containers: cgroup v2's
- * cpu.max or v1's cfs_quota_us / cfs_period_us). More threads than that only time-slice against each other.
+ * CPUs this process may use: the affinity mask (taskset, cpusets), capped by a CFS quota (containers).
+ * More threads than that only time-slice against each other.
  */
 static int usable_cpus(void) {
   long n = sysconf(_SC_NPROCESSORS_ONLN);
 #if defined(__linux__)
   cpu_set_t set;
   if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) n = CPU_COUNT(&set);
-  n = cgroup2_cap(n);
-  n = quota_cap(n, read_long("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", 0),
-                read_long("/sys/fs/cgroup/cpu/cpu.cfs_period_us", 0));
+  n = cgroup_cap(n);
 #endif
   return n < 1 ? 1 : (int)n;
 }
@@ -239,7 +255,7 @@ void cl_parallel_for(int tasks, cl_task_fn fn, void* ctx) {
   run_tasks(0);
   /* Every task is claimed; wait for those still running on other threads. */
   long start = now_ns();
-  while (__atomic_load_n(&done, __ATOMIC_ACQUIRE) < tasks && now_ns() - start < SPIN_NS)
+  while (__atomic_load_n(&done, __ATOMIC_ACQUIRE) < tasks && now_ns() - start < WAIT_SPIN_NS)
     for (int i = 0; i < SPIN_BATCH && __atomic_load_n(&done, __ATOMIC_ACQUIRE) < tasks; i++) pause_cpu();
   if (__atomic_load_n(&done, __ATOMIC_ACQUIRE) < tasks) {
     pthread_mutex_lock(&lock);
