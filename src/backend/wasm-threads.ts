@@ -157,10 +157,11 @@ function spawner(): (source: string, data: object) => void {
 }
 
 /**
- * CPUs a CFS quota lets this process use (Linux cgroups: v2's cpu.max of the process's cgroup and every cgroup
- * above it, or v1's cfs_quota_us / cfs_period_us), rounded up; Infinity without a quota or off Linux. Node's
- * availableParallelism() follows the affinity mask but not the quota, and threads beyond it only time-slice against
- * each other. The addon's pool reads the same files (native/addon/pool.c).
+ * CPUs a CFS quota lets this process use, rounded up; Infinity without a quota or off Linux. The quota may sit on
+ * the process's cgroup or any above it: cgroup v2's cpu.max, or v1's cpu.cfs_quota_us over cpu.cfs_period_us in
+ * the hierarchy with the cpu controller, the paths named by /proc/self/cgroup. Node's availableParallelism()
+ * follows the affinity mask but not the quota, and threads beyond it only time-slice against each other. The
+ * addon's pool reads the same files (native/addon/pool.c).
  */
 export function cpuQuota(): number {
   const proc = globalThis.process;
@@ -168,20 +169,30 @@ export function cpuQuota(): number {
   const fs = proc.getBuiltinModule('fs');
   const read = (file: string): string | null => {
     try {
-      return fs.readFileSync(file, 'utf8');
+      return fs.readFileSync(file, 'utf8').trim();
     } catch {
       return null;
     }
   };
   const cap = (quota: number, period: number): number =>
     quota > 0 && period > 0 ? Math.ceil(quota / period) : Infinity;
+  const lines = (read('/proc/self/cgroup') ?? '').split('\n').map((l) => l.split(':'));
+  const v2 = lines.find((l) => l[0] === '0' && l[1] === '')?.[2];
+  const v1 = lines.find((l) => (l[1] ?? '').split(',').includes('cpu'))?.[2];
   let limit = Infinity;
-  const own = /^0::(.*)$/m.exec(read('/proc/self/cgroup') ?? '')?.[1]?.trim() ?? '/';
-  for (let dir = own === '/' ? '' : own; ; dir = dir.slice(0, dir.lastIndexOf('/'))) {
-    const [quota, period] = (read(`/sys/fs/cgroup${dir}/cpu.max`) ?? '').trim().split(/\s+/);
-    if (quota !== undefined && quota !== 'max') limit = Math.min(limit, cap(Number(quota), Number(period)));
-    if (dir === '') break;
+  /** The cgroup at path and every one above it, to the root. */
+  const upwards = (path: string): string[] => {
+    const parts = path.split('/').filter((p) => p !== '');
+    return parts.map((_, i) => `/${parts.slice(0, parts.length - i).join('/')}`).concat('');
+  };
+  for (const dir of v2 === undefined ? [] : upwards(v2)) {
+    const [quota, period] = (read(`/sys/fs/cgroup${dir}/cpu.max`) ?? '').split(/\s+/);
+    if (quota !== undefined && quota !== '' && quota !== 'max')
+      limit = Math.min(limit, cap(Number(quota), Number(period)));
   }
-  const v1 = Number(read('/sys/fs/cgroup/cpu/cpu.cfs_quota_us'));
-  return Math.min(limit, cap(v1, Number(read('/sys/fs/cgroup/cpu/cpu.cfs_period_us'))));
+  for (const dir of v1 === undefined ? [] : upwards(v1)) {
+    const quota = Number(read(`/sys/fs/cgroup/cpu${dir}/cpu.cfs_quota_us`));
+    limit = Math.min(limit, cap(quota, Number(read(`/sys/fs/cgroup/cpu${dir}/cpu.cfs_period_us`))));
+  }
+  return limit;
 }
