@@ -64,7 +64,7 @@ describe('tutorial claims', () => {
   it('18-doconv: the kernel shown "after training" comes from training, and the random D is called random', () => {
     const c = cells('18-doconv.ipynb');
     const heading = c.findIndex(
-      (x) => x.cell_type === 'markdown' && /training/i.test(text(x.source).split('\n')[0]!),
+      (x) => x.cell_type === 'markdown' && /^#+ .*training/i.test(text(x.source).split('\n')[0]!),
     );
     expect(heading).toBeGreaterThan(-1);
     expect(text(c[heading + 1]!.source)).toMatch(/trainOnDigits/);
