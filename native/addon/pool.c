@@ -65,12 +65,14 @@ static long now_ns(void) {
 }
 
 /*
- * Claims and runs tasks of the job the word names until none is left. The description is read before the claim:
- * if the claim succeeds the word still named that job, which therefore was not finished and its description not
- * yet reused. Tasks are claimed a run at a time, about an eighth of a thread's share: a job of thousands of tiny
- * tasks (copying planes) would otherwise spend its time passing the word's cache line between the cores.
+ * Claims and runs tasks of the job the word names until none is left; returns how many it ran. The description is
+ * read before the claim: if the claim succeeds the word still named that job, which therefore was not finished and
+ * its description not yet reused. Tasks are claimed a run at a time, about an eighth of a thread's share: a job of
+ * thousands of tiny tasks (copying planes) would otherwise spend its time passing the word's cache line between the
+ * cores.
  */
-static void run_tasks(int id) {
+static int run_tasks(int id) {
+  int ran = 0;
   uint64_t w = __atomic_load_n(&word, __ATOMIC_ACQUIRE);
   for (;;) {
     const job_t* j = &jobs[(w >> 32) & 1];
@@ -78,11 +80,12 @@ static void run_tasks(int id) {
     void* ctx = __atomic_load_n(&j->ctx, __ATOMIC_ACQUIRE);
     int tasks = __atomic_load_n(&j->tasks, __ATOMIC_ACQUIRE);
     int t = (int)(uint32_t)w;
-    if (t >= tasks) return;
+    if (t >= tasks) return ran;
     int run = tasks / (8 * nthreads);
     run = run < 1 ? 1 : run > tasks - t ? tasks - t : run;
     if (!__atomic_compare_exchange_n(&word, &w, w + (uint64_t)run, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) continue;
     for (int i = t; i < t + run; i++) fn(ctx, i, id);
+    ran += run;
     /* The last task done wakes the caller if it went to sleep (it cannot sleep while a task runs unseen: it reads
      * `done` under the lock after setting `waiting`). */
     if (__atomic_add_fetch(&done, run, __ATOMIC_SEQ_CST) == tasks && __atomic_load_n(&waiting, __ATOMIC_SEQ_CST)) {
@@ -99,9 +102,10 @@ static uint32_t job_of(uint64_t w) { return (uint32_t)(w >> 32); }
 static void* worker(void* arg) {
   int id = (int)(size_t)arg;
   uint32_t seen = job_of(__atomic_load_n(&word, __ATOMIC_ACQUIRE));
+  long spin = IDLE_SPIN_NS;
   for (;;) {
     long start = now_ns();
-    while (job_of(__atomic_load_n(&word, __ATOMIC_ACQUIRE)) == seen && now_ns() - start < IDLE_SPIN_NS) {
+    while (job_of(__atomic_load_n(&word, __ATOMIC_ACQUIRE)) == seen && now_ns() - start < spin) {
       for (int i = 0; i < SPIN_BATCH; i++) pause_cpu();
       sched_yield(); /* a process waiting for this CPU gets it; without one this returns at once */
     }
@@ -113,7 +117,10 @@ static void* worker(void* arg) {
       pthread_mutex_unlock(&lock);
     }
     seen = job_of(__atomic_load_n(&word, __ATOMIC_ACQUIRE));
-    run_tasks(id);
+    /* A worker that finds its job claimed came too late to help, mostly because other processes hold the CPUs:
+     * it spins half as long the next time (spinning would only take time from its caller's share) and the full
+     * time again after a job it helped with. */
+    spin = run_tasks(id) > 0 ? IDLE_SPIN_NS : spin / 2;
   }
   return 0;
 }
