@@ -1,6 +1,7 @@
 /**
  * The native backend: the N-API addon built from native/ at install (node native/build.mjs), with AVX-512 / AVX2 /
- * SSE2 kernels chosen at run time and its own thread pool (CONVLAB_THREADS threads, default every core).
+ * SSE2 kernels chosen at run time and its own thread pool (CONVLAB_THREADS threads, by default as many as the CPUs
+ * the process may use: its affinity mask, capped by a cgroup CPU quota).
  * When the addon is missing the loader says why, and selection falls back to wasm.
  */
 import type { Backend } from './contract.js';
