@@ -6,9 +6,10 @@
  * notebook tests' comparison (runner/compare.ts). An interrupt stops a busy loop and the kernel answers again,
  * in place where the page is isolated and by a restart where it is not.
  *
- * Running all 26 notebooks in the browser takes about a quarter of an hour here, so by default the test runs the
+ * Running all 27 notebooks in the browser takes 15 to 25 minutes here, so by default the test runs the
  * ones named in QUICK (each convlab output kind, the sample photographs, the digits and a training loop);
- * CONVLAB_LITE_NOTEBOOKS=all runs every one, and a comma-separated list runs those.
+ * CONVLAB_LITE_NOTEBOOKS=all runs every one, and a comma-separated list runs those. CONVLAB_LITE_DIR names another
+ * folder of notebooks to build the site from (a snapshot of notebooks/, say, while they are being edited).
  */
 import {
   existsSync,
@@ -29,7 +30,7 @@ import { normalizeNotebook } from '../../runner/normalize.js';
 import { CHROMIUM, launchChromium, type Served, serve } from './static.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const NOTEBOOKS = join(ROOT, 'notebooks');
+const NOTEBOOKS = resolve(process.env.CONVLAB_LITE_DIR ?? join(ROOT, 'notebooks'));
 const APP = join(ROOT, 'lite/dist/app/bundle.js');
 const MIME = 'application/vnd.convlab.v1+json';
 const ARTIFACTS = join(ROOT, 'test/artifacts/lite');
@@ -44,17 +45,23 @@ const names = chosen === 'all' ? all : chosen ? chosen.split(',') : QUICK;
 type Json = Record<string, unknown>;
 
 /**
- * Training amplifies float rounding: a few hundred optimizer steps on the WASM backend end at other weights than
- * on the native one the stored outputs come from (77.3 % for 76.7 %). From the first cell that trains on, a cell
- * must give the same outputs in the same order with the same text between its numbers, and convlab payloads of
- * the same kind and shape; before it, the notebook tests' comparison applies.
+ * Trained outputs. The stored outputs come from the native backend, and training amplifies the backends' different
+ * float summation orders (the native kernels' FMA, the WASM kernels' SIMD sums, relaxed-SIMD FMA in Chromium):
+ * after a few hundred optimizer steps the weights differ well beyond rounding, and so do the accuracies printed
+ * (05-dilated, rates 1, 2, 4: 84.0 ± 3.9 % stored from native, 83.3 ± 5.1 % on Node's WASM backend, 83.2 ± 4.4 %
+ * in Chromium). Node's WASM backend differs from the stored outputs as much as the browser does, so this is the
+ * backend, not the browser kernel, and no printed precision makes such numbers agree. So every cell is held to the
+ * notebook tests' comparison, and a cell from the first one that trains on that does not agree must still give
+ * the same outputs in the same order, the same text and whole numbers (steps, seeds, parameter counts) with only
+ * its decimals free, and convlab payloads of the same kind and shape; those cells are listed in the test's output
+ * with their first difference.
  */
 const TRAINS = /\btrainOnDigits\(|\.backward\(|\.step\(\)/;
-const NUMBER = /-?\d+(?:\.\d+)?(?:e[-+]?\d+)?/gi;
+const DECIMAL = /-?\d+\.\d+(?:e[-+]?\d+)?/gi;
 
 function layout(outputs: Json[]): unknown[] {
   return outputs.map((o) => {
-    if (o.output_type === 'stream') return { stream: o.name, text: String(o.text).replace(NUMBER, '#') };
+    if (o.output_type === 'stream') return { stream: o.name, text: String(o.text).replace(DECIMAL, '#') };
     const data = (o.data ?? {}) as Json;
     const payload = data[MIME] as { kind?: string; shape?: number[] } | undefined;
     return {
@@ -166,17 +173,25 @@ describe.skipIf(!existsSync(CHROMIUM))('convlab lite site in Chromium', () => {
         mkdirSync(ARTIFACTS, { recursive: true });
         writeFileSync(join(ARTIFACTS, name), JSON.stringify(run.notebook, null, 1));
         const executed = normalizeNotebook(run.notebook);
-        const stored = normalizeNotebook(JSON.parse(readFileSync(join(NOTEBOOKS, name), 'utf8')));
+        // The notebook as the site serves it: the file it was built from may have changed since.
+        const stored = normalizeNotebook(JSON.parse(readFileSync(join(dir, 'files', name), 'utf8')));
         expect(executed.map((c) => c.id)).toEqual(stored.map((c) => c.id));
         let trained = false;
+        const diverged: string[] = [];
         executed.forEach((cell, i) => {
           for (const o of cell.outputs)
             if (o.output_type === 'error') throw new Error(`cell ${cell.id} failed: ${o.ename}: ${o.evalue}`);
           trained ||= TRAINS.test(stored[i]!.source);
-          if (!trained)
-            expect(firstDifference(cell.outputs, stored[i]!.outputs, `${name} cell ${cell.id}`)).toBeNull();
-          else expect(layout(cell.outputs), `${name} cell ${cell.id}`).toEqual(layout(stored[i]!.outputs));
+          const difference = firstDifference(cell.outputs, stored[i]!.outputs, `${name} cell ${cell.id}`);
+          if (difference === null) return;
+          if (!trained) expect(difference).toBeNull();
+          expect(layout(cell.outputs), `${name} cell ${cell.id}`).toEqual(layout(stored[i]!.outputs));
+          diverged.push(difference.slice(0, 300));
         });
+        if (diverged.length > 0)
+          console.log(
+            `${name}: trained outputs other than the stored ones, same layout:\n  ${diverged.join('\n  ')}`,
+          );
         expect(run.convlabOutputs).toBe(countConvlab(stored));
         expect(run.drawn).toBe(run.convlabOutputs);
       } finally {
@@ -276,10 +291,11 @@ describe.skipIf(!existsSync(CHROMIUM))('convlab lite site in Chromium', () => {
         const stopped = await busy;
         expect(stopped.status).toBe('error');
         expect(stopped.outputs).toMatchObject([{ type: 'error', ename: 'KeyboardInterrupt' }]);
-        // In place, the kernel keeps its names; after a restart it has none, and says so.
+        // In place, the kernel keeps its names; after a restart it has none, and says so (unchecked: after a
+        // restart the type checker rightly knows neither name).
         const after = await execute(
           page,
-          "typeof n === 'number' ? 'kept ' + n + ', ' + (spins > 0) : 'restarted'",
+          "// @ts-nocheck\ntypeof n === 'number' ? 'kept ' + n + ', ' + (spins > 0) : 'restarted'",
         );
         expect(after.outputs).toMatchObject([
           {

@@ -49,6 +49,12 @@ const session = new Session(
   checker,
 );
 
+// Library code prints through the global console (checkAnswer's verdicts, warnings): as in the Node kernel, that
+// is the running cell's output.
+const cellConsole = session.scope.console as Record<string, unknown>;
+for (const method of ['log', 'info', 'debug', 'warn', 'error', 'table'])
+  (console as unknown as Record<string, unknown>)[method] = cellConsole[method];
+
 // Cells run one after another, in the order they arrive.
 let queue: Promise<void> = Promise.resolve();
 
