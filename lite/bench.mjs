@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // One run in Chromium of what the browser kernel computes, side by side with TF.js's WASM backend in the same
 // page (a cross-origin isolated module Web Worker, as the kernel runs): bench case A (1×64×56×56, 64 filters 3×3,
-// pad 1) and the small CNN's training step (bench M3: batch 64, 28×28, Adam), and the size of a site holding
-// every notebook. Wall time per run (median of 5 after 2 warm-ups): other work on the machine shifts it.
+// pad 1) and the small CNN's training step (bench M3: batch 64, 28×28, Adam; TF.js's WASM backend has no
+// Conv2DBackpropFilter, so its step also runs on TF.js's CPU backend), and the size of a site holding every
+// notebook. Wall time per run (median of 5 after 2 warm-ups): other work on the machine shifts it.
 //
 //   node lite/bench.mjs [--tfjs NODE_MODULES]   (default bench/node_modules: cd bench && npm ci)
 import { execFileSync } from 'node:child_process';
@@ -33,7 +34,7 @@ for (const f of [
   cpSync(join(wasmDist, f), join(dir, f));
 writeFileSync(
   join(dir, 'tf-entry.js'),
-  "import '@tensorflow/tfjs-core/dist/register_all_gradients';\nexport * as tf from '@tensorflow/tfjs-core';\nexport { setWasmPaths, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';\n",
+  "import '@tensorflow/tfjs-core/dist/register_all_gradients';\nimport '@tensorflow/tfjs-backend-cpu';\nexport * as tf from '@tensorflow/tfjs-core';\nexport { setWasmPaths, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';\n",
 );
 await esbuild.build({
   entryPoints: [join(dir, 'tf-entry.js')],
@@ -83,7 +84,9 @@ out.tfjs = { backend: tf.getBackend(), threads: tf.env().getBool('WASM_HAS_MULTI
 const tx = tf.transpose(tf.tensor4d(x.data, [1, 64, 56, 56]), [0, 2, 3, 1]);
 const tw = tf.transpose(tf.tensor4d(w.data, [64, 64, 3, 3]), [2, 3, 1, 0]);
 out.tfjs.caseA = time(() => { tf.tidy(() => tf.conv2d(tx, tw, 1, 'same').dataSync()); });
-try {
+// The same step in TF.js: on its WASM backend, and on its CPU backend (plain JavaScript) where the WASM one has
+// no kernel for a gradient (it has no Conv2DBackpropFilter).
+function tfTrainStep() {
   const v = (shape) => tf.variable(tf.randomNormal(shape, 0, 0.1));
   const p = { c1: v([3, 3, 1, 16]), c2: v([3, 3, 16, 32]), fc: v([1568, 10]) };
   const optimizer = tf.train.adam(1e-3);
@@ -92,9 +95,14 @@ try {
   const bn = (t) => { const m = tf.moments(t, [0, 1, 2]); return tf.div(tf.sub(t, m.mean), tf.sqrt(tf.add(m.variance, 1e-5))); };
   const block = (t, k) => tf.maxPool(tf.relu(bn(tf.conv2d(t, k, 1, 'same'))), 2, 2, 'valid');
   const loss = () => tf.losses.softmaxCrossEntropy(ty, tf.matMul(tf.reshape(block(block(tx2, p.c1), p.c2), [64, 1568]), p.fc));
-  out.tfjs.trainStep = time(() => { tf.tidy(() => optimizer.minimize(loss, true).dataSync()); });
+  return time(() => { tf.tidy(() => optimizer.minimize(loss, true).dataSync()); });
+}
+try {
+  out.tfjs.trainStep = tfTrainStep();
 } catch (e) {
   out.tfjs.trainStep = 'fails: ' + (e.message ?? String(e)).split('\\n')[0];
+  await tf.setBackend('cpu');
+  out.tfjs.cpuTrainStep = tfTrainStep();
 }
 postMessage(out);
 `,
@@ -135,6 +143,10 @@ try {
   console.log(
     `TF.js ${result.tfjs.version} ${result.tfjs.backend} (threads: ${result.tfjs.threads}): case A ${ms(result.tfjs.caseA)}, small CNN train step ${ms(result.tfjs.trainStep)}`,
   );
+  if (result.tfjs.cpuTrainStep !== undefined)
+    console.log(
+      `TF.js ${result.tfjs.version} cpu (JavaScript): small CNN train step ${ms(result.tfjs.cpuTrainStep)}`,
+    );
 } finally {
   await browser.close();
   server.close();
