@@ -291,14 +291,15 @@ static void forward_task(void* ctx, int task, int thread) {
     for (int p = lo; p < hi; p++) y[(size_t)(k - m0) * P + p] = b;
   }
   const float* x = j->x + ((size_t)n * g->c + (size_t)grp * cg) * cl_plane(g->in);
-  cl_mat a = {j->w + ((size_t)grp * kg + m0) * rows, rows, 0};
+  const float* a = j->apack + (size_t)grp * cl_packed_a_stride(cfg, kg, rows);
   float* ws = j->ws + (size_t)thread * j->wsPer;
+  y -= (size_t)m0 * P; /* cl_gemm_packed takes the group's first row */
   if (cl_is_pointwise(g)) {
     cl_mat b = {x, P, 0};
-    cl_gemm_core(cfg, m1 - m0, rows, lo, hi, &a, 1.0f, cl_pack_b_matrix, &b, y, P, ws);
+    cl_gemm_packed(cfg, kg, rows, m0, m1, lo, hi, a, cl_pack_b_matrix, &b, y, P, ws);
   } else {
     im2col_src s = {g, x, cl_plane(g->in), P};
-    cl_gemm_core(cfg, m1 - m0, rows, lo, hi, &a, 1.0f, pack_im2col, &s, y, P, ws);
+    cl_gemm_packed(cfg, kg, rows, m0, m1, lo, hi, a, pack_im2col, &s, y, P, ws);
   }
 }
 
@@ -323,15 +324,15 @@ static void batched_task(void* ctx, int task, int thread) {
   int grp, m0, m1, lo, hi;
   cl_split_task(&j->split, task, kg, NP, &grp, &m0, &m1, &lo, &hi);
   if (hi <= lo || m1 <= m0) return;
-  float* c = j->ws + ((size_t)grp * kg + m0) * NP;
+  float* c = j->ws + (size_t)grp * kg * NP;
   for (int k = m0; k < m1; k++) {
     float b = j->bias ? j->bias[grp * kg + k] : 0.0f;
-    for (int p = lo; p < hi; p++) c[(size_t)(k - m0) * NP + p] = b;
+    for (int p = lo; p < hi; p++) c[(size_t)k * NP + p] = b;
   }
-  cl_mat a = {j->w + ((size_t)grp * kg + m0) * rows, rows, 0};
+  const float* a = j->apack + (size_t)grp * cl_packed_a_stride(cfg, kg, rows);
   cl_batch_src s = {g, j->x + (size_t)grp * cg * cl_plane(g->in), (size_t)g->c * cl_plane(g->in), cl_plane(g->out)};
-  float* ws = j->ws + batched_out_floats(g) + (size_t)thread * j->wsPer;
-  cl_gemm_core(cfg, m1 - m0, rows, lo, hi, &a, 1.0f, pack_im2col_batch, &s, c, NP, ws);
+  float* ws = (float*)j->apack + cl_packed_a_floats(cfg, g->groups, kg, rows) + (size_t)thread * j->wsPer;
+  cl_gemm_packed(cfg, kg, rows, m0, m1, lo, hi, a, pack_im2col_batch, &s, c, NP, ws);
 }
 
 static void batched_scatter_task(void* ctx, int i, int thread) {
@@ -343,8 +344,13 @@ static void batched_scatter_task(void* ctx, int i, int thread) {
 }
 
 static void batched_forward(const cl_geom* g, const float* x, const float* w, const float* bias, float* y, float* ws) {
-  conv_job j = {g, x, w, bias, 0, y, ws, cl_gemm_core_workspace(cl_current(), g->k / g->groups)};
-  j.split = cl_split_gemm(cl_current(), g->groups, g->k / g->groups, g->n * cl_plane(g->out));
+  const cl_config* cfg = cl_current();
+  int kg = g->k / g->groups, rows = g->c / g->groups * cl_ksize(g);
+  conv_job j = {g, x, w, bias, 0, y, ws, cl_gemm_core_workspace(cfg, kg)};
+  float* apack = ws + batched_out_floats(g);
+  cl_pack_a_all(cfg, w, g->groups, kg, rows, apack);
+  j.apack = apack;
+  j.split = cl_split_gemm(cfg, g->groups, kg, g->n * cl_plane(g->out), 0.0, CL_GATHER_COST);
   cl_parallel_for(cl_split_tasks(&j.split), batched_task, &j);
   cl_parallel_for(g->n * g->k, batched_scatter_task, &j);
 }
@@ -584,7 +590,7 @@ static void shifted_forward(const cl_geom* g, const float* x, const float* w, co
     return;
   }
   /* Few images: one at a time, padded by every thread into one copy that is still in cache when the GEMM reads it. */
-  j.split = cl_split_gemm(cfg, g->groups, kg, j.q);
+  j.split = cl_split_gemm(cfg, g->groups, kg, j.q, 1.0, 1.0);
   for (j.n = 0; j.n < g->n; j.n++) {
     if (j.imageStride) cl_parallel_for(g->c, pad_task, &j);
     cl_parallel_for(cl_split_tasks(&j.split), shifted_task, &j);
@@ -593,10 +599,13 @@ static void shifted_forward(const cl_geom* g, const float* x, const float* w, co
 
 size_t cl_forward_workspace(const cl_geom* g) {
   if (is_depthwise_strided(g)) return phases_floats(g) * cl_threads();
+  int kg = g->k / g->groups, rows = g->c / g->groups * cl_ksize(g);
   if (!cl_is_depthwise(g) && !is_narrow(g) && batched_ok(g))
-    return batched_out_floats(g) + cl_gemm_core_workspace(cl_current(), g->k / g->groups) * cl_threads();
+    return batched_out_floats(g) + cl_packed_a_floats(cl_current(), g->groups, kg, rows) +
+           cl_gemm_core_workspace(cl_current(), kg) * cl_threads();
   if (cl_shifted_ok(g)) return shifted_ws_shared(g, cl_current()) + shifted_ws_per(g, cl_current()) * cl_threads();
-  return cl_forward_ws_per(g) * cl_threads();
+  if (cl_is_depthwise(g) || is_narrow(g)) return cl_forward_ws_per(g) * cl_threads();
+  return cl_packed_a_floats(cl_current(), g->groups, kg, rows) + cl_forward_ws_per(g) * cl_threads();
 }
 
 size_t cl_forward_ws_per(const cl_geom* g) {
@@ -641,7 +650,13 @@ static void conv_forward(const cl_geom* g, const float* x, const float* w, const
     shifted_forward(g, x, w, bias, y, ws);
     return;
   }
-  j.split = cl_split_gemm(cl_current(), g->n * g->groups, g->k / g->groups, cl_plane(g->out));
+  const cl_config* cfg = cl_current();
+  int kg = g->k / g->groups, rows = g->c / g->groups * cl_ksize(g);
+  j.apack = ws;
+  cl_pack_a_all(cfg, w, g->groups, kg, rows, ws);
+  j.ws = ws + cl_packed_a_floats(cfg, g->groups, kg, rows);
+  j.split = cl_split_gemm(cfg, g->n * g->groups, kg, cl_plane(g->out), 0.0,
+                          cl_is_pointwise(g) ? 1.0 : CL_GATHER_COST);
   cl_parallel_for(cl_split_tasks(&j.split), forward_task, &j);
 }
 

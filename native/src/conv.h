@@ -28,7 +28,8 @@ typedef struct {
   const float *x, *w, *bias, *gy;
   float *y, *ws;
   size_t wsPer;
-  cl_split split; /* the GEMM paths' tasks */
+  cl_split split;     /* the GEMM paths' tasks */
+  const float* apack; /* their weights, packed once for every task (cl_pack_a_all) */
 } conv_job;
 
 static inline int cl_plane(const int* s) { return s[0] * s[1] * s[2]; }

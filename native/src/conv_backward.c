@@ -540,7 +540,7 @@ static void dots_backward_filter(const cl_geom* g, const float* x, const float* 
   cl_parallel_for(g->n * g->c, dots_pad_x, &j);
   cl_parallel_for(g->n * g->k, dots_pad_gy, &j);
   /* Blocks of output channels (each reads the whole input) times blocks of input rows (each reads all of gy). */
-  j.split = cl_split_tiles(g->groups, g->k / g->groups, j.rows, cfg->dots_m, cfg->dots_n);
+  j.split = cl_split_tiles(g->groups, g->k / g->groups, j.rows, cfg->dots_m, cfg->dots_n, 1.0, 1.0);
   cl_parallel_for(cl_split_tasks(&j.split), dots_task, &j);
 }
 
@@ -563,7 +563,8 @@ static void backward_filter(const cl_geom* g, const float* x, const float* gy, f
     cl_parallel_for(64, chunk_add_task, &j);
     return;
   }
-  j.split = cl_split_gemm(cl_current(), g->groups, g->k / g->groups, g->c / g->groups * cl_ksize(g));
+  j.split = cl_split_gemm(cl_current(), g->groups, g->k / g->groups, g->c / g->groups * cl_ksize(g), 1.0,
+                          CL_GATHER_COST);
   cl_parallel_for(cl_split_tasks(&j.split), filter_task, &j);
 }
 

@@ -96,11 +96,75 @@ void cl_gemm_core(const cl_config* cfg, int m, int k, int n0, int n1, const cl_m
   }
 }
 
+/* Floats of `items` m × k matrices packed whole (cl_pack_a_all). */
+size_t cl_packed_a_stride(const cl_config* cfg, int m, int k) { return (size_t)round_up(m, cfg->mr) * k; }
+
+size_t cl_packed_a_floats(const cl_config* cfg, int items, int m, int k) {
+  return (size_t)items * cl_packed_a_stride(cfg, m, k) + 16;
+}
+
+typedef struct {
+  const cl_config* cfg;
+  const float* a;
+  int m, k, slices, blocks;
+  float* dst;
+} pack_all_job;
+
+static void pack_all_task(void* ctx, int task, int thread) {
+  const pack_all_job* j = ctx;
+  const cl_config* cfg = j->cfg;
+  (void)thread;
+  int mr = j->m <= cfg->mr_small ? cfg->mr_small : cfg->mr, mpad = round_up(j->m, cfg->mr);
+  int block = task % j->blocks, slice = task / j->blocks % j->slices, item = task / j->blocks / j->slices, p0, p1;
+  cl_chunk((j->m + mr - 1) / mr, j->blocks, block, &p0, &p1);
+  int m0 = p0 * mr, m1 = p1 * mr < j->m ? p1 * mr : j->m, k0 = slice * cfg->kc;
+  int kc = j->k - k0 < cfg->kc ? j->k - k0 : cfg->kc;
+  if (m1 <= m0) return;
+  cl_mat a = {j->a + ((size_t)item * j->m + m0) * j->k, j->k, 0};
+  float* dst = j->dst + (size_t)item * mpad * j->k + (size_t)k0 * mpad + (size_t)m0 * kc;
+  cl_pack_a(&a, m1 - m0, k0, kc, mr, 1.0f, dst);
+}
+
+void cl_pack_a_all(const cl_config* cfg, const float* a, int items, int m, int k, float* dst) {
+  pack_all_job j = {cfg, a, m, k, (k + cfg->kc - 1) / cfg->kc, 1, dst};
+  int mr = m <= cfg->mr_small ? cfg->mr_small : cfg->mr, panels = (m + mr - 1) / mr;
+  int packs = items * j.slices, want = 4 * cl_threads();
+  if (packs < want) j.blocks = (want + packs - 1) / packs < panels ? (want + packs - 1) / packs : panels;
+  cl_parallel_for(packs * j.blocks, pack_all_task, &j);
+}
+
+void cl_gemm_packed(const cl_config* cfg, int m, int k, int m0, int m1, int n0, int n1, const float* apack,
+                    cl_pack_b pack, const void* bsrc, float* c, int ldc, float* ws) {
+  int small = m <= cfg->mr_small;
+  cl_gemm_ukernel uk = small ? cfg->gemm_small : cfg->gemm;
+  int mr = small ? cfg->mr_small : cfg->mr, nr = cfg->nr, kcMax = cfg->kc, mpad = round_up(m, cfg->mr);
+  int mc = CL_MC / mr * mr;
+  for (int k0 = 0; k0 < k; k0 += kcMax) {
+    int kc = k - k0 < kcMax ? k - k0 : kcMax;
+    const float* ap = apack + (size_t)k0 * mpad;
+    for (int nb = n0; nb < n1; nb += CL_NC) {
+      int nc = n1 - nb < CL_NC ? n1 - nb : CL_NC;
+      pack(bsrc, k0, kc, nb, nc, nr, ws);
+      for (int mb = m0; mb < m1; mb += mc) {
+        int me = m1 - mb < mc ? m1 : mb + mc;
+        for (int j0 = 0; j0 < nc; j0 += nr) {
+          const float* bs = ws + (size_t)j0 * kc;
+          size_t cols = (size_t)(nc - j0 < nr ? nc - j0 : nr);
+          for (int i0 = mb; i0 < me; i0 += mr) {
+            size_t rows = (size_t)(me - i0 < mr ? me - i0 : mr);
+            uk(rows, cols, (size_t)kc, ap + (size_t)i0 * kc, bs, c + (size_t)i0 * ldc + nb + j0, (size_t)ldc);
+          }
+        }
+      }
+    }
+  }
+}
+
 /* Tasks per thread: enough that a thread which starts late or is preempted (other processes share the CPUs) leaves
  * little for the others to wait on, few enough that each still runs whole tiles. */
 enum { TASKS_PER_THREAD = 4 };
 
-cl_split cl_split_tiles(int items, int m, int n, int mr, int nr) {
+cl_split cl_split_tiles(int items, int m, int n, int mr, int nr, double acost, double bcost) {
   cl_split s = {items, 1, 1, mr, nr};
   int threads = cl_threads();
   if (threads == 1 || items <= 0) return s;
@@ -108,15 +172,15 @@ cl_split cl_split_tiles(int items, int m, int n, int mr, int nr) {
   if (want <= 1) return s;
   int panels = (m + mr - 1) / mr, strips = (n + nr - 1) / nr;
   int target = want < panels * strips ? want : panels * strips;
-  /* Every row block reads (packs) B again, k × its columns, and every column block reads A again, its rows × k:
-   * with mp row blocks and np column blocks that is k·(n·mp + m·np) floats, which the split minimises over the
-   * ways to make `target` blocks. */
+  /* Every row block packs B again, k × its columns, and every column block packs A again, its rows × k: with mp
+   * row blocks and np column blocks that is k·(n·mp + m·np) floats, weighted by acost and bcost, which the split minimises
+   * over the ways to make `target` blocks. */
   double best = -1;
   for (int mp = 1; mp <= panels && mp <= target; mp++) {
     int np = (target + mp - 1) / mp;
     if (np > strips) np = strips;
     if (mp * np < target) continue;
-    double cost = (double)n * mp + (double)m * np;
+    double cost = bcost * n * mp + acost * m * np;
     if (best < 0 || cost < best) best = cost, s.mparts = mp, s.nparts = np;
   }
   return s;
@@ -213,6 +277,6 @@ void cl_gemm(int transA, int transB, int m, int n, int k, float alpha, const flo
   }
   gemm_job j = {cl_current(), m, n, k, {1, 1, 1, 1, 1}, {a, lda, transA}, {b, ldb, transB}, alpha, c, ldc, ws, 0};
   j.wsPer = cl_gemm_core_workspace(j.cfg, m);
-  if (2.0 * m * n * k >= CL_SPLIT_FLOPS) j.split = cl_split_gemm(j.cfg, 1, m, n);
+  if (2.0 * m * n * k >= CL_SPLIT_FLOPS) j.split = cl_split_gemm(j.cfg, 1, m, n, 1.0, 1.0);
   cl_parallel_for(cl_split_tasks(&j.split), gemm_task, &j);
 }
