@@ -5,3 +5,6 @@ if [ ! -f lite/dist/app/bundle.js ] || [ ! -f lite/dist/kernel-worker.js ] || [ 
   node lite/build.mjs
 fi
 npm run --silent typecheck --prefix lite
+# The browser test runs every notebook in Chromium here (15 to 25 minutes on two cores), not only its quick subset:
+# the site must run all the tutorials and experiments.
+export CONVLAB_LITE_NOTEBOOKS="${CONVLAB_LITE_NOTEBOOKS:-all}"

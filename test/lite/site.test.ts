@@ -8,7 +8,8 @@
  *
  * Running all 27 notebooks in the browser takes 15 to 25 minutes here, so by default the test runs the
  * ones named in QUICK (each convlab output kind, the sample photographs, the digits and a training loop);
- * CONVLAB_LITE_NOTEBOOKS=all runs every one, and a comma-separated list runs those. CONVLAB_LITE_DIR names another
+ * CONVLAB_LITE_NOTEBOOKS=all (as CI sets it, .ci/steps/60-lite.sh) runs every one, and a comma-separated list
+ * runs those. CONVLAB_LITE_DIR names another
  * folder of notebooks to build the site from (a snapshot of notebooks/, say, while they are being edited).
  */
 import {
@@ -198,7 +199,8 @@ describe.skipIf(!existsSync(CHROMIUM))('convlab lite site in Chromium', () => {
         await page.close();
       }
     },
-    600_000,
+    // 12-octave alone took six minutes on a loaded two-core machine.
+    900_000,
   );
 
   /** A scratch notebook on the convlab kernel with one cell; returns a function running a cell's source. */
