@@ -80,8 +80,9 @@ void cl_serial(int delta);
  * worker to claim from it, tens when the worker sleeps). How each was measured, on the 2-core machines this
  * project runs on (shared with other work, so 1 and 2 threads alternate in one process and medians are kept):
  *  - CL_SPLIT_FLOPS (convolutions and GEMMs, 2 × multiply-adds), Zen 3: ShuffleNet v1's grouped 1×1 layers of
- *    2.3-7 MFLOP (50-200 µs) run 1.3-1.7× faster on two threads; its depthwise layers of 0.2-1 MFLOP (20-40 µs)
- *    gained nothing measurable.
+ *    2.3-7 MFLOP (50-200 µs) split over two threads take 1.3-1.7× less time by their tasks' CPU times scheduled
+ *    on two threads (wall times were too noisy on the loaded machine); its depthwise layers of 0.2-1 MFLOP
+ *    (20-40 µs) gained nothing measurable.
  *  - CL_SPLIT_ELEMENTS (memory-bound element-wise passes: add, relu, copies) and CL_SPLIT_ELEMENTS_MATH (passes
  *    evaluating exp, log or tanh per element), elements per task, Zen 3: a second thread never paid for add or
  *    relu up to 4 M elements, and paid for exp from a few million.
