@@ -181,6 +181,18 @@ interface Names {
   exported: Set<string>;
 }
 
+/** The name a function, class, enum, interface, type alias or namespace statement declares. */
+function declaredName(s: ts.Statement): string | undefined {
+  const named =
+    ts.isFunctionDeclaration(s) ||
+    ts.isClassDeclaration(s) ||
+    ts.isEnumDeclaration(s) ||
+    ts.isInterfaceDeclaration(s) ||
+    ts.isTypeAliasDeclaration(s) ||
+    ts.isModuleDeclaration(s);
+  return named && s.name !== undefined && ts.isIdentifier(s.name) ? s.name.text : undefined;
+}
+
 function topLevelNames(source: string): Names {
   const sf = ts.createSourceFile('names.ts', source, ts.ScriptTarget.ES2022, true);
   const out: Names = { names: new Set(), imports: new Map(), types: new Set(), exported: new Set() };
@@ -210,19 +222,12 @@ function topLevelNames(source: string): Names {
         for (const e of bindings.elements) add(e.name.text, `{ ${e.getText(sf)} }`);
     } else if (ts.isVariableStatement(s)) {
       for (const d of s.declarationList.declarations) bind(d.name, exported);
-    } else if (
-      (ts.isFunctionDeclaration(s) ||
-        ts.isClassDeclaration(s) ||
-        ts.isEnumDeclaration(s) ||
-        ts.isInterfaceDeclaration(s) ||
-        ts.isTypeAliasDeclaration(s) ||
-        ts.isModuleDeclaration(s)) &&
-      s.name !== undefined &&
-      ts.isIdentifier(s.name)
-    ) {
-      out.names.add(s.name.text);
-      if (exported) out.exported.add(s.name.text);
-      if (ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s)) out.types.add(s.name.text);
+    } else {
+      const name = declaredName(s);
+      if (name === undefined) continue;
+      out.names.add(name);
+      if (exported) out.exported.add(name);
+      if (ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s)) out.types.add(name);
     }
   }
   return out;
@@ -242,17 +247,10 @@ function declarationsByName(dts: string): Map<string, string[]> {
         list.flags & ts.NodeFlags.Const ? 'const' : list.flags & ts.NodeFlags.Let ? 'let' : 'var';
       for (const d of list.declarations)
         if (ts.isIdentifier(d.name)) add(d.name.text, `declare ${keyword} ${d.getText(sf)};`);
-    } else if (
-      (ts.isFunctionDeclaration(s) ||
-        ts.isClassDeclaration(s) ||
-        ts.isEnumDeclaration(s) ||
-        ts.isInterfaceDeclaration(s) ||
-        ts.isTypeAliasDeclaration(s) ||
-        ts.isModuleDeclaration(s)) &&
-      s.name !== undefined &&
-      ts.isIdentifier(s.name)
-    )
-      add(s.name.text, text);
+    } else {
+      const name = declaredName(s);
+      if (name !== undefined) add(name, text);
+    }
   }
   return out;
 }
