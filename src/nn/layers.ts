@@ -418,8 +418,9 @@ export class Sequential extends Module {
         const l = layers[i]!;
         const next = layers[i + 1];
         if (next !== undefined && foldable(l, next, y)) {
-          const relu = isPlainReLU(layers[i + 2]);
-          y = (l as Conv2d).forwardFolded(y, next as BatchNorm2d, relu);
+          const after = layers[i + 2];
+          const relu = isPlainReLU(after) ? (after as ReLU) : false;
+          y = convBnForward(l as Conv2d, next as BatchNorm2d, y, relu);
           i += relu ? 2 : 1;
         } else y = l.forward(y);
       }
